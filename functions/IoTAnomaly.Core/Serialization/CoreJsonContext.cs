@@ -1,0 +1,16 @@
+using System.Text.Json.Serialization;
+using IoTAnomaly.Core.Models;
+
+namespace IoTAnomaly.Core.Serialization;
+
+/// <summary>Source-generated JSON for every document Core reads or writes.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    WriteIndented = true,
+    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ModelManifest))]
+[JsonSerializable(typeof(ModelPointer))]
+[JsonSerializable(typeof(AuditEntry))]
+[JsonSerializable(typeof(List<AuditEntry>))]
+public sealed partial class CoreJsonContext : JsonSerializerContext;

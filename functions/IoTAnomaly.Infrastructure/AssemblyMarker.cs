@@ -1,0 +1,3 @@
+namespace IoTAnomaly.Infrastructure;
+
+internal static class AssemblyMarker;
