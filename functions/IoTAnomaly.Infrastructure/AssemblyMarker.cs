@@ -1,3 +1,0 @@
-namespace IoTAnomaly.Infrastructure;
-
-internal static class AssemblyMarker;
