@@ -9,15 +9,28 @@ public static class Datasets
     /// <summary>Environment variable that overrides the dataset root.</summary>
     public const string EnvironmentVariable = "IOTANOMALY_DATASETS";
 
-    /// <summary>The dataset root folder (it may not exist; see <see cref="TryGet"/>).</summary>
+    /// <summary>
+    /// The dataset root folder (it may not exist; see <see cref="TryGet"/>). Without the environment variable and
+    /// outside a repository checkout, a folder that does not exist.
+    /// </summary>
     public static string Root
     {
         get
         {
             var fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
-            return string.IsNullOrWhiteSpace(fromEnvironment)
-                ? Path.GetFullPath(Path.Combine(TestPaths.RepositoryRoot, "..", "shared", "datasets"))
-                : Path.GetFullPath(fromEnvironment);
+            if (!string.IsNullOrWhiteSpace(fromEnvironment))
+            {
+                return Path.GetFullPath(fromEnvironment);
+            }
+
+            try
+            {
+                return Path.GetFullPath(Path.Combine(TestPaths.RepositoryRoot, "..", "shared", "datasets"));
+            }
+            catch (TypeInitializationException)
+            {
+                return Path.Combine(AppContext.BaseDirectory, "no-repository-root", "shared", "datasets");
+            }
         }
     }
 
