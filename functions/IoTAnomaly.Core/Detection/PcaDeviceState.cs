@@ -1,0 +1,70 @@
+namespace IoTAnomaly.Core.Detection;
+
+/// <summary>
+/// Per-device state of the <c>pca-t2q</c> detector: the device's own baseline (a running mean of its first
+/// readings the fleet model did not flag), the trailing windows of the scaled T² and Q, and scratch buffers,
+/// all allocated once so that scoring allocates nothing.
+/// </summary>
+public sealed class PcaDeviceState : DeviceDetectorState
+{
+    private readonly int _calibrationTarget;
+
+    internal PcaDeviceState(int dimension, int rank, int smoothingWindow, int calibrationReadings)
+    {
+        _calibrationTarget = calibrationReadings;
+        DeviceMean = new double[dimension];
+        Z = new double[dimension];
+        T = new double[rank];
+        T2Window = new double[smoothingWindow];
+        QWindow = new double[smoothingWindow];
+        SortScratch = new double[smoothingWindow];
+    }
+
+    /// <summary>Readings that went into the device's own baseline so far.</summary>
+    public long CalibrationCount { get; private set; }
+
+    /// <summary>The device's own mean per sensor (meaningful once <see cref="DeviceDetectorState.IsCalibrated"/>).</summary>
+    public ReadOnlySpan<double> DeviceBaseline => DeviceMean;
+
+    internal double[] DeviceMean { get; }
+
+    internal double[] Z { get; }
+
+    internal double[] T { get; }
+
+    internal double[] T2Window { get; }
+
+    internal double[] QWindow { get; }
+
+    internal double[] SortScratch { get; }
+
+    /// <summary>Next write position in the smoothing windows.</summary>
+    internal int WindowPosition { get; set; }
+
+    /// <summary>Filled entries of the smoothing windows.</summary>
+    internal int WindowFill { get; set; }
+
+    internal void Seen() => Count++;
+
+    /// <summary>Adds an unflagged reading to the device baseline (Welford mean).</summary>
+    internal void AddToBaseline(ReadOnlySpan<double> values)
+    {
+        if (IsCalibrated || _calibrationTarget == 0)
+        {
+            return;
+        }
+
+        CalibrationCount++;
+        var inv = 1.0 / CalibrationCount;
+        var mean = DeviceMean;
+        for (var i = 0; i < mean.Length; i++)
+        {
+            mean[i] += (values[i] - mean[i]) * inv;
+        }
+
+        if (CalibrationCount >= _calibrationTarget)
+        {
+            IsCalibrated = true;
+        }
+    }
+}
