@@ -1,0 +1,43 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace IoTAnomaly.Core.Diagnostics;
+
+/// <summary>
+/// The one <see cref="ActivitySource"/> and the one <see cref="Meter"/> of IoTAnomaly, both named <c>IoTAnomaly</c>,
+/// with every instrument. Hosts subscribe with <c>AddSource("IoTAnomaly")</c> / <c>AddMeter("IoTAnomaly")</c>.
+/// </summary>
+public static class IoTAnomalyTelemetry
+{
+    public const string Name = "IoTAnomaly";
+
+    public static readonly ActivitySource ActivitySource = new(Name, "1.0.0");
+
+    public static readonly Meter Meter = new(Name, "1.0.0");
+
+    public static readonly Counter<long> ReadingsReceived = Meter.CreateCounter<long>("iotanomaly.readings.received", "{reading}", "Readings (and unparseable body parts) received.");
+
+    public static readonly Counter<long> ReadingsScored = Meter.CreateCounter<long>("iotanomaly.readings.scored", "{reading}", "Readings scored.");
+
+    public static readonly Counter<long> ReadingsRejected = Meter.CreateCounter<long>("iotanomaly.readings.rejected", "{reading}", "Readings rejected, by reason.");
+
+    public static readonly Counter<long> Anomalies = Meter.CreateCounter<long>("iotanomaly.anomalies", "{anomaly}", "Anomalous readings, by device and severity.");
+
+    public static readonly Histogram<double> BatchDuration = Meter.CreateHistogram<double>("iotanomaly.batch.duration", "ms", "Time to parse, validate, score and sink one batch.");
+
+    public static readonly Counter<long> ModelLoads = Meter.CreateCounter<long>("iotanomaly.model.loads", "{load}", "Model load attempts, by outcome.");
+
+    public static readonly Counter<long> ModelSwaps = Meter.CreateCounter<long>("iotanomaly.model.swaps", "{swap}", "Champion model swaps in this process.");
+
+    public static readonly Counter<long> IngestBackpressure = Meter.CreateCounter<long>("iotanomaly.ingest.backpressure", "{request}", "Ingest requests refused because a partition was full.");
+
+    public static readonly Counter<long> SinkFailures = Meter.CreateCounter<long>("iotanomaly.sink.failures", "{failure}", "Sink writes that failed (the batch is retried).");
+
+    // Tag names.
+    public const string DeviceIdTag = "device.id";
+    public const string ModelVersionTag = "model.version";
+    public const string ReasonTag = "reason";
+    public const string SeverityTag = "severity";
+    public const string PartitionTag = "partition";
+    public const string OutcomeTag = "outcome";
+}

@@ -1,0 +1,691 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+
+namespace IoTAnomaly.Core.Telemetry;
+
+/// <summary>
+/// Parses UTF-8 telemetry straight into a <see cref="ReadingBatch"/> with <see cref="Utf8JsonReader"/>: no intermediate
+/// strings and no DOM per reading. Accepts one reading, a JSON array of readings, NDJSON (several top-level values),
+/// and the Event Hubs REST batch format (<c>[{"Body": "&lt;json&gt;", "UserProperties": {…}, "BrokerProperties": {…}}]</c>).
+/// Validates while it parses; every reading, and every unparseable remainder, becomes exactly one row.
+/// Thread-safe (stateless apart from options).
+/// </summary>
+public sealed class TelemetryParser
+{
+    private const int MaxDepth = 32;
+    private const string IotHubDeviceIdProperty = "iothub-connection-device-id";
+
+    private readonly TelemetryOptions _options;
+
+    public TelemetryParser(TelemetryOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+    }
+
+    /// <summary>Parses one event body and appends its rows to <paramref name="batch"/>.</summary>
+    /// <param name="nowTicks">This host's clock (UTC ticks) for the timestamp window, read once per batch by the caller.</param>
+    public void Parse(in TelemetryEvent telemetryEvent, int eventIndex, SensorSchema schema, DeviceTable devices, ReadingBatch batch, long nowTicks)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(devices);
+        ArgumentNullException.ThrowIfNull(batch);
+        var body = telemetryEvent.Body.Span;
+        var context = new Context(
+            schema,
+            devices,
+            batch,
+            eventIndex,
+            nowTicks,
+            telemetryEvent.SystemDeviceId,
+            telemetryEvent.SequenceNumber,
+            telemetryEvent.MessageId is null ? null : Encoding.UTF8.GetBytes(telemetryEvent.MessageId));
+
+        if (body.Length > _options.MaxEventBytes)
+        {
+            AddReject(ref context, RejectReason.BodyTooLarge, body, $"Event body is {body.Length} bytes; the limit is {_options.MaxEventBytes}.");
+            return;
+        }
+
+        ParseValues(body, ref context, allowEnvelope: true);
+    }
+
+    private void ParseValues(ReadOnlySpan<byte> body, ref Context context, bool allowEnvelope)
+    {
+        if (body.Trim(" \t\r\n"u8).IsEmpty)
+        {
+            AddReject(ref context, RejectReason.MalformedJson, body, "The body is empty.");
+            return;
+        }
+
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { AllowMultipleValues = true, MaxDepth = MaxDepth });
+        var elementStart = 0;
+        try
+        {
+            while (reader.Read())
+            {
+                elementStart = (int)reader.TokenStartIndex;
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.StartObject:
+                        ParseObject(ref reader, body, elementStart, ref context, allowEnvelope);
+                        break;
+                    case JsonTokenType.StartArray:
+                        elementStart = (int)reader.BytesConsumed;
+                        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                        {
+                            elementStart = (int)reader.TokenStartIndex;
+                            if (reader.TokenType == JsonTokenType.StartObject)
+                            {
+                                ParseObject(ref reader, body, elementStart, ref context, allowEnvelope);
+                            }
+                            else
+                            {
+                                reader.Skip();
+                                AddReject(ref context, RejectReason.InvalidShape, Slice(body, elementStart, reader), "An array element is not a JSON object.");
+                            }
+
+                            elementStart = (int)reader.BytesConsumed;
+                        }
+
+                        break;
+                    default:
+                        reader.Skip();
+                        AddReject(ref context, RejectReason.InvalidShape, Slice(body, elementStart, reader), "Expected a reading object, an array of readings or an Event Hubs batch.");
+                        break;
+                }
+
+                elementStart = (int)reader.BytesConsumed;
+            }
+        }
+        catch (JsonException ex)
+        {
+            var rest = body[Math.Min(elementStart, body.Length)..];
+            AddReject(ref context, RejectReason.MalformedJson, rest, "Malformed JSON: " + ex.Message);
+        }
+    }
+
+    private static ReadOnlySpan<byte> Slice(ReadOnlySpan<byte> body, int start, in Utf8JsonReader reader)
+        => body[start..(int)reader.BytesConsumed];
+
+    private void ParseObject(ref Utf8JsonReader reader, ReadOnlySpan<byte> body, int start, ref Context context, bool allowEnvelope)
+    {
+        var batch = context.Batch;
+        var schema = context.Schema;
+        var row = batch.Reserve();
+        var arenaMark = batch.ArenaMark;
+        var values = batch.GetValues(row);
+        var reason = RejectReason.None;
+        string? detail = null;
+        ulong seenSensors = 0;
+        var seenProperties = 0;
+        int deviceOffset = -1, deviceLength = 0;
+        int messageOffset = -1, messageLength = 0;
+        long sequence = long.MinValue;
+        long timestampTicks = 0;
+        var hasReadings = false;
+        var isEnvelope = false;
+        byte[]? envelopeBody = null;
+        var envelopeBodyLength = 0;
+        string? envelopeDeviceId = null;
+        byte[]? envelopeMessageId = null;
+
+        void Fail(RejectReason r, string d, ref RejectReason current, ref string? currentDetail)
+        {
+            if (current == RejectReason.None)
+            {
+                current = r;
+                currentDetail = d;
+            }
+        }
+
+        try
+        {
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+            {
+                var property = ReadPropertyName(ref reader);
+                reader.Read();
+                if (property != Property.Other)
+                {
+                    var bit = 1 << (int)property;
+                    if ((seenProperties & bit) != 0)
+                    {
+                        Fail(RejectReason.DuplicateProperty, $"Property '{property}' appears twice.", ref reason, ref detail);
+                    }
+
+                    seenProperties |= bit;
+                }
+
+                switch (property)
+                {
+                    case Property.DeviceId:
+                        if (reader.TokenType != JsonTokenType.String)
+                        {
+                            Fail(RejectReason.InvalidDeviceId, "deviceId must be a string.", ref reason, ref detail);
+                            reader.Skip();
+                            break;
+                        }
+
+                        deviceOffset = StoreString(ref reader, batch, out deviceLength);
+                        break;
+                    case Property.Timestamp:
+                        if (reader.TokenType != JsonTokenType.String || !reader.TryGetDateTimeOffset(out var timestamp))
+                        {
+                            Fail(RejectReason.InvalidTimestamp, "timestamp must be an ISO 8601 date-time string.", ref reason, ref detail);
+                            reader.Skip();
+                            break;
+                        }
+
+                        timestampTicks = timestamp.UtcTicks;
+                        break;
+                    case Property.MessageId:
+                        if (reader.TokenType != JsonTokenType.String)
+                        {
+                            Fail(RejectReason.InvalidMessageId, "messageId must be a string.", ref reason, ref detail);
+                            reader.Skip();
+                            break;
+                        }
+
+                        messageOffset = StoreString(ref reader, batch, out messageLength);
+                        if (messageLength == 0 || messageLength > _options.MaxMessageIdLength)
+                        {
+                            Fail(RejectReason.InvalidMessageId, $"messageId must have 1 to {_options.MaxMessageIdLength} bytes.", ref reason, ref detail);
+                        }
+
+                        break;
+                    case Property.Sequence:
+                        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out sequence) || sequence < 0)
+                        {
+                            Fail(RejectReason.InvalidMessageId, "sequence must be a non-negative integer.", ref reason, ref detail);
+                            sequence = long.MinValue;
+                            reader.Skip();
+                        }
+
+                        break;
+                    case Property.Readings:
+                        hasReadings = true;
+                        if (reader.TokenType != JsonTokenType.StartObject)
+                        {
+                            Fail(RejectReason.MissingReadings, "readings must be an object of sensor name to number.", ref reason, ref detail);
+                            reader.Skip();
+                            break;
+                        }
+
+                        ParseReadings(ref reader, schema, values, ref seenSensors, ref reason, ref detail);
+                        break;
+                    case Property.Body when allowEnvelope:
+                        isEnvelope = true;
+                        if (reader.TokenType == JsonTokenType.String)
+                        {
+                            var length = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
+                            envelopeBody = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+                            envelopeBodyLength = reader.CopyString(envelopeBody);
+                        }
+                        else if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                        {
+                            var valueStart = (int)reader.TokenStartIndex;
+                            reader.Skip();
+                            var bodyValue = body[valueStart..(int)reader.BytesConsumed];
+                            envelopeBody = ArrayPool<byte>.Shared.Rent(bodyValue.Length);
+                            bodyValue.CopyTo(envelopeBody);
+                            envelopeBodyLength = bodyValue.Length;
+                        }
+                        else
+                        {
+                            Fail(RejectReason.InvalidShape, "Body must be a JSON string holding the event body.", ref reason, ref detail);
+                            reader.Skip();
+                        }
+
+                        break;
+                    case Property.UserProperties when allowEnvelope:
+                        isEnvelope = true;
+                        envelopeDeviceId = ReadStringProperty(ref reader, IotHubDeviceIdProperty);
+                        break;
+                    case Property.BrokerProperties when allowEnvelope:
+                        isEnvelope = true;
+                        var brokerMessageId = ReadStringProperty(ref reader, "MessageId");
+                        envelopeMessageId = brokerMessageId is null ? null : Encoding.UTF8.GetBytes(brokerMessageId);
+                        break;
+                    default:
+                        reader.Skip();
+                        break;
+                }
+            }
+
+            if (isEnvelope)
+            {
+                batch.RewindArena(arenaMark);
+                if (envelopeBody is null)
+                {
+                    AddReject(ref context, reason == RejectReason.None ? RejectReason.InvalidShape : reason, Slice(body, start, reader), detail ?? "Event Hubs batch element without a Body.");
+                    return;
+                }
+
+                var inner = context with
+                {
+                    FallbackDeviceId = envelopeDeviceId ?? context.FallbackDeviceId,
+                    FallbackMessageId = envelopeMessageId ?? context.FallbackMessageId,
+                    EnvelopeFirstPosition = context.Position,
+                };
+                ParseValues(envelopeBody.AsSpan(0, envelopeBodyLength), ref inner, allowEnvelope: false);
+                context.Position = inner.Position;
+                return;
+            }
+
+            // A reading: finish validation and commit the row.
+            var position = context.Position++;
+            var raw = Slice(body, start, reader);
+            DeviceEntry? device = null;
+            if (reason == RejectReason.None)
+            {
+                if (deviceOffset >= 0)
+                {
+                    var id = batch.Arena(deviceOffset, deviceLength);
+                    if (!IsValidDeviceId(id, _options.MaxDeviceIdLength))
+                    {
+                        Fail(RejectReason.InvalidDeviceId, $"deviceId must have 1 to {_options.MaxDeviceIdLength} characters from A-Z a-z 0-9 - . % _ * ? ! ( ) , : = @ $ '.", ref reason, ref detail);
+                    }
+                    else
+                    {
+                        device = context.Devices.GetOrAdd(id);
+                        if (device is null)
+                        {
+                            Fail(RejectReason.TooManyDevices, "The device table is full.", ref reason, ref detail);
+                        }
+                    }
+                }
+                else if (context.FallbackDeviceId is { } fallback)
+                {
+                    if (!IsValidDeviceId(fallback, _options.MaxDeviceIdLength))
+                    {
+                        Fail(RejectReason.InvalidDeviceId, "The iothub-connection-device-id property is not a valid device id.", ref reason, ref detail);
+                    }
+                    else
+                    {
+                        device = context.Devices.GetOrAdd(fallback.AsSpan());
+                        if (device is null)
+                        {
+                            Fail(RejectReason.TooManyDevices, "The device table is full.", ref reason, ref detail);
+                        }
+                    }
+                }
+                else
+                {
+                    Fail(RejectReason.MissingDeviceId, "No deviceId in the reading and no iothub-connection-device-id on the event.", ref reason, ref detail);
+                }
+            }
+
+            if (reason == RejectReason.None)
+            {
+                if (timestampTicks == 0)
+                {
+                    Fail(RejectReason.MissingTimestamp, "timestamp is required.", ref reason, ref detail);
+                }
+                else if (timestampTicks - context.NowTicks > _options.MaxFutureSkew.Ticks)
+                {
+                    Fail(RejectReason.TimestampInFuture, $"timestamp is more than {_options.MaxFutureSkew} ahead of this host's clock.", ref reason, ref detail);
+                }
+                else if (context.NowTicks - timestampTicks > _options.MaxAge.Ticks)
+                {
+                    Fail(RejectReason.TimestampTooOld, $"timestamp is older than {_options.MaxAge}.", ref reason, ref detail);
+                }
+            }
+
+            if (reason == RejectReason.None)
+            {
+                if (!hasReadings)
+                {
+                    Fail(RejectReason.MissingReadings, "readings is required.", ref reason, ref detail);
+                }
+                else if (seenSensors != AllSensors(schema.Count))
+                {
+                    var missing = System.Numerics.BitOperations.TrailingZeroCount(~seenSensors & AllSensors(schema.Count));
+                    Fail(RejectReason.MissingSensorValue, $"Sensor '{schema.Names[missing]}' is missing.", ref reason, ref detail);
+                }
+                else
+                {
+                    for (var i = 0; i < values.Length; i++)
+                    {
+                        var v = values[i];
+                        if (v < schema.Min[i] || v > schema.Max[i])
+                        {
+                            Fail(RejectReason.OutOfBounds, $"Sensor '{schema.Names[i]}' = {v} is outside its physical bounds [{schema.Min[i]}, {schema.Max[i]}].", ref reason, ref detail);
+                            break;
+                        }
+                    }
+                }
+            }
+
+            batch.Devices[row] = device;
+            batch.TimestampTicks[row] = timestampTicks;
+            batch.Sequences[row] = sequence;
+            batch.EventIndexes[row] = context.EventIndex;
+            batch.PositionsInEvent[row] = position;
+            batch.Reasons[row] = reason;
+            var deviceHash = device?.IdHash ?? 0UL;
+            if (messageOffset >= 0 && messageLength > 0)
+            {
+                batch.KeyKinds[row] = MessageKeyKind.MessageId;
+                batch.SetMessageId(row, messageOffset, messageLength);
+                batch.MessageKeys[row] = Hash64.Combine(deviceHash, Hash64.Compute(batch.Arena(messageOffset, messageLength), 0x6D7367));
+            }
+            else if (sequence != long.MinValue)
+            {
+                batch.KeyKinds[row] = MessageKeyKind.Sequence;
+                batch.MessageKeys[row] = Hash64.Combine(deviceHash, Hash64.Mix((ulong)sequence ^ 0x7365710000000000UL));
+            }
+            else if (context.FallbackMessageId is { } envelopeId && position == context.EnvelopeFirstPosition)
+            {
+                var offset = batch.Store(envelopeId);
+                batch.KeyKinds[row] = MessageKeyKind.MessageId;
+                batch.SetMessageId(row, offset, envelopeId.Length);
+                batch.MessageKeys[row] = Hash64.Combine(deviceHash, Hash64.Compute(envelopeId, 0x6D7367));
+            }
+            else if (context.EventSequence is { } eventSequence)
+            {
+                batch.KeyKinds[row] = MessageKeyKind.EventPosition;
+                batch.SetEventSequence(row, eventSequence);
+                batch.MessageKeys[row] = Hash64.Combine(deviceHash, Hash64.Combine((ulong)eventSequence, (ulong)position));
+            }
+            else
+            {
+                batch.KeyKinds[row] = MessageKeyKind.ContentHash;
+                batch.MessageKeys[row] = Hash64.Combine(deviceHash, Hash64.Compute(raw, 0x726177));
+            }
+
+            if (reason != RejectReason.None)
+            {
+                batch.Details[row] = detail;
+                batch.RawPayloads[row] = ToPayload(raw);
+                if (device is null && deviceOffset >= 0)
+                {
+                    batch.RejectedDeviceIds[row] = Encoding.UTF8.GetString(batch.Arena(deviceOffset, Math.Min(deviceLength, 256)));
+                }
+                else if (device is null)
+                {
+                    batch.RejectedDeviceIds[row] = context.FallbackDeviceId;
+                }
+            }
+
+            batch.Commit();
+        }
+        finally
+        {
+            if (envelopeBody is not null)
+            {
+                ArrayPool<byte>.Shared.Return(envelopeBody);
+            }
+        }
+    }
+
+    private static Property ReadPropertyName(ref Utf8JsonReader reader)
+    {
+        if (reader.ValueTextEquals("deviceId"u8))
+        {
+            return Property.DeviceId;
+        }
+
+        if (reader.ValueTextEquals("timestamp"u8))
+        {
+            return Property.Timestamp;
+        }
+
+        if (reader.ValueTextEquals("readings"u8))
+        {
+            return Property.Readings;
+        }
+
+        if (reader.ValueTextEquals("messageId"u8))
+        {
+            return Property.MessageId;
+        }
+
+        if (reader.ValueTextEquals("sequence"u8))
+        {
+            return Property.Sequence;
+        }
+
+        if (reader.ValueTextEquals("Body"u8))
+        {
+            return Property.Body;
+        }
+
+        if (reader.ValueTextEquals("UserProperties"u8))
+        {
+            return Property.UserProperties;
+        }
+
+        return reader.ValueTextEquals("BrokerProperties"u8) ? Property.BrokerProperties : Property.Other;
+    }
+
+    private static ulong AllSensors(int count) => count == 64 ? ulong.MaxValue : (1UL << count) - 1;
+
+    private static void ParseReadings(ref Utf8JsonReader reader, SensorSchema schema, Span<double> values, ref ulong seen, ref RejectReason reason, ref string? detail)
+    {
+        Span<byte> nameBuffer = stackalloc byte[256];
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            int slot;
+            if (!reader.ValueIsEscaped && !reader.HasValueSequence)
+            {
+                slot = schema.IndexOf(reader.ValueSpan);
+            }
+            else
+            {
+                var length = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
+                slot = length <= nameBuffer.Length ? schema.IndexOf(nameBuffer[..reader.CopyString(nameBuffer)]) : -1;
+            }
+
+            if (slot < 0 && reason == RejectReason.None)
+            {
+                reason = RejectReason.UnknownSensor;
+                detail = $"Sensor '{Truncate(reader.GetString(), 128)}' is not known to the model.";
+            }
+
+            reader.Read();
+            if (slot < 0)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            var bit = 1UL << slot;
+            if ((seen & bit) != 0 && reason == RejectReason.None)
+            {
+                reason = RejectReason.DuplicateProperty;
+                detail = $"Sensor '{schema.Names[slot]}' appears twice.";
+            }
+
+            seen |= bit;
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.Number:
+                    if (!reader.TryGetDouble(out var value) || !double.IsFinite(value))
+                    {
+                        if (reason == RejectReason.None)
+                        {
+                            reason = RejectReason.NonFiniteValue;
+                            detail = $"Sensor '{schema.Names[slot]}' is not a finite double.";
+                        }
+                    }
+                    else
+                    {
+                        values[slot] = value;
+                    }
+
+                    break;
+                case JsonTokenType.String:
+                    if (reason == RejectReason.None)
+                    {
+                        var isNonFinite = reader.ValueTextEquals("NaN"u8) || reader.ValueTextEquals("Infinity"u8) || reader.ValueTextEquals("-Infinity"u8)
+                            || reader.ValueTextEquals("+Infinity"u8) || reader.ValueTextEquals("nan"u8) || reader.ValueTextEquals("inf"u8) || reader.ValueTextEquals("-inf"u8);
+                        reason = isNonFinite ? RejectReason.NonFiniteValue : RejectReason.NonNumericValue;
+                        detail = isNonFinite ? $"Sensor '{schema.Names[slot]}' is NaN or infinite." : $"Sensor '{schema.Names[slot]}' is a string, not a number.";
+                    }
+
+                    break;
+                default:
+                    if (reason == RejectReason.None)
+                    {
+                        reason = RejectReason.NonNumericValue;
+                        detail = $"Sensor '{schema.Names[slot]}' is {reader.TokenType}, not a number.";
+                    }
+
+                    reader.Skip();
+                    break;
+            }
+        }
+    }
+
+    private static string? ReadStringProperty(ref Utf8JsonReader reader, string name)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return null;
+        }
+
+        string? result = null;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var match = reader.ValueTextEquals(name);
+            reader.Read();
+            if (match && reader.TokenType == JsonTokenType.String)
+            {
+                result = reader.GetString();
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return result;
+    }
+
+    private static int StoreString(ref Utf8JsonReader reader, ReadingBatch batch, out int length)
+    {
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence)
+        {
+            length = reader.ValueSpan.Length;
+            return batch.Store(reader.ValueSpan);
+        }
+
+        var max = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
+        var rented = ArrayPool<byte>.Shared.Rent(Math.Max(max, 1));
+        try
+        {
+            length = reader.CopyString(rented);
+            return batch.Store(rented.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>IoT Hub device ids: 1–128 ASCII letters, digits and <c>- . % _ * ? ! ( ) , : = @ $ '</c>.</summary>
+    public static bool IsValidDeviceId(ReadOnlySpan<byte> id, int maxLength)
+    {
+        if (id.Length == 0 || id.Length > maxLength)
+        {
+            return false;
+        }
+
+        foreach (var b in id)
+        {
+            if (!IsDeviceIdChar((char)b))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public static bool IsValidDeviceId(string id, int maxLength)
+    {
+        if (id.Length == 0 || id.Length > maxLength)
+        {
+            return false;
+        }
+
+        foreach (var c in id)
+        {
+            if (!IsDeviceIdChar(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsDeviceIdChar(char c)
+        => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '%' or '_' or '*' or '?' or '!' or '(' or ')' or ',' or ':' or '=' or '@' or '$' or '\'';
+
+    private void AddReject(ref Context context, RejectReason reason, ReadOnlySpan<byte> raw, string detail)
+    {
+        var batch = context.Batch;
+        var row = batch.Reserve();
+        batch.Reasons[row] = reason;
+        batch.Details[row] = detail;
+        batch.RawPayloads[row] = ToPayload(raw);
+        batch.EventIndexes[row] = context.EventIndex;
+        batch.PositionsInEvent[row] = context.Position++;
+        batch.RejectedDeviceIds[row] = context.FallbackDeviceId;
+        batch.KeyKinds[row] = MessageKeyKind.ContentHash;
+        batch.MessageKeys[row] = Hash64.Compute(raw, 0x726177);
+        batch.Commit();
+    }
+
+    private string ToPayload(ReadOnlySpan<byte> raw)
+    {
+        var max = _options.MaxDeadLetterPayloadBytes;
+        if (raw.Length <= max)
+        {
+            return Encoding.UTF8.GetString(raw);
+        }
+
+        return Encoding.UTF8.GetString(raw[..max]) + "…[cut at " + max + " of " + raw.Length + " bytes]";
+    }
+
+    private static string? Truncate(string? s, int max) => s is null || s.Length <= max ? s : s[..max] + "…";
+
+    private enum Property
+    {
+        Other = -1,
+        DeviceId = 0,
+        Timestamp,
+        MessageId,
+        Sequence,
+        Readings,
+        Body,
+        UserProperties,
+        BrokerProperties,
+    }
+
+    private struct Context(
+        SensorSchema schema,
+        DeviceTable devices,
+        ReadingBatch batch,
+        int eventIndex,
+        long nowTicks,
+        string? fallbackDeviceId,
+        long? eventSequence,
+        byte[]? fallbackMessageId)
+    {
+        public readonly SensorSchema Schema = schema;
+        public readonly DeviceTable Devices = devices;
+        public readonly ReadingBatch Batch = batch;
+        public readonly int EventIndex = eventIndex;
+        public readonly long NowTicks = nowTicks;
+        public readonly long? EventSequence = eventSequence;
+        public string? FallbackDeviceId = fallbackDeviceId;
+        public byte[]? FallbackMessageId = fallbackMessageId;
+        /// <summary>Position of the first reading of the current envelope body (it inherits the envelope's message id).</summary>
+        public int EnvelopeFirstPosition = -1;
+        public int Position;
+    }
+}

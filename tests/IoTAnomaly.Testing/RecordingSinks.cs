@@ -1,0 +1,46 @@
+using System.Collections.Concurrent;
+using IoTAnomaly.Core.Processing;
+
+namespace IoTAnomaly.Testing;
+
+/// <summary>In-memory sinks that record what they were given and can be told to fail.</summary>
+public sealed class RecordingSinks : IAnomalySink, IDeadLetterSink
+{
+    public ConcurrentQueue<AnomalyRecord> Anomalies { get; } = new();
+
+    public ConcurrentQueue<DeadLetterRecord> DeadLetters { get; } = new();
+
+    /// <summary>How many further writes fail.</summary>
+    public int FailNextWrites { get; set; }
+
+    Task IAnomalySink.WriteAsync(IReadOnlyList<AnomalyRecord> anomalies, CancellationToken cancellationToken)
+    {
+        ThrowIfFailing();
+        foreach (var a in anomalies)
+        {
+            Anomalies.Enqueue(a);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    Task IDeadLetterSink.WriteAsync(IReadOnlyList<DeadLetterRecord> records, CancellationToken cancellationToken)
+    {
+        ThrowIfFailing();
+        foreach (var r in records)
+        {
+            DeadLetters.Enqueue(r);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private void ThrowIfFailing()
+    {
+        if (FailNextWrites > 0)
+        {
+            FailNextWrites--;
+            throw new IOException("sink unavailable (test)");
+        }
+    }
+}
