@@ -1,0 +1,31 @@
+using IoTAnomaly.Core.Evaluation;
+using IoTAnomaly.Core.Evaluation.Baselines;
+
+namespace IoTAnomaly.Cli;
+
+/// <summary>
+/// The detectors <c>evaluate</c> can run, by name. Add a detector with one line in <see cref="Factories"/>.
+/// </summary>
+public static class ExperimentDetectorCatalog
+{
+    /// <summary>
+    /// The detector used when <c>--detector</c> is not given. For now the trivial z-score baseline, so the pipeline
+    /// runs end to end; to be switched to the PCA T²+Q detector when it lands.
+    /// </summary>
+    public const string DefaultName = ZScoreBaselineDetector.DetectorName;
+
+    private static readonly Dictionary<string, Func<IExperimentDetector>> Factories = new(StringComparer.OrdinalIgnoreCase)
+    {
+        [ZScoreBaselineDetector.DetectorName] = () => new ZScoreBaselineDetector(),
+    };
+
+    /// <summary>Registered names, sorted.</summary>
+    public static IReadOnlyList<string> Names { get; } = [.. Factories.Keys.Order(StringComparer.Ordinal)];
+
+    /// <summary>A new detector instance for <paramref name="name"/> (case-insensitive).</summary>
+    /// <exception cref="ArgumentException">No detector has that name.</exception>
+    public static IExperimentDetector Create(string name)
+        => Factories.TryGetValue(name, out var factory)
+            ? factory()
+            : throw new ArgumentException($"Unknown detector '{name}'. Known: {string.Join(", ", Names)}.", nameof(name));
+}
