@@ -69,9 +69,6 @@ param driftSchedule string = '0 */15 * * * *'
 @description('Optional. Retraining mode (Retraining__Mode): Automatic promotes a better challenger, Approval waits for an operator.')
 param retrainingMode string = 'Approval'
 
-@description('Optional. Further app settings merged over the defaults; values must not be secrets.')
-param additionalAppSettings object = {}
-
 @description('Optional. Tags of the resources.')
 param tags object = {}
 
@@ -171,7 +168,7 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
 
   resource settings 'config' = {
     name: 'appsettings'
-    properties: union(appSettings, additionalAppSettings)
+    properties: appSettings
   }
 
   // Deployments authenticate with Entra ID; basic (publishing profile) credentials are off.
