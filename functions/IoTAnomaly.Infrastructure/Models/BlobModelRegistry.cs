@@ -62,6 +62,12 @@ public sealed class BlobModelRegistry : IModelRegistry, IModelPointerProbe
 
     public BlobContainerClient Container => _container;
 
+    /// <summary>
+    /// Test seam: awaited after a pointer was read and before it is written, so a test can line up two writers
+    /// that read the same pointer and prove that exactly one write wins. Null in production.
+    /// </summary>
+    internal Func<CancellationToken, Task>? BeforePointerWrite { get; set; }
+
     public async Task RegisterAsync(ModelManifest manifest, ReadOnlyMemory<byte> modelZip, string actor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(manifest);
@@ -419,6 +425,11 @@ public sealed class BlobModelRegistry : IModelRegistry, IModelPointerProbe
                 : new BlobRequestConditions { IfNoneMatch = ETag.All };
 
         await EnsureContainerAsync(cancellationToken);
+        if (BeforePointerWrite is { } hook)
+        {
+            await hook(cancellationToken);
+        }
+
         Response<BlobContentInfo> response;
         try
         {

@@ -239,7 +239,6 @@ public sealed class AzuriteLauncher : IAsyncDisposable, IDisposable
             start.ArgumentList.Add(argument);
         }
 
-        AddOption(start, "--location", workspace);
         AddOption(start, "--blobHost", options.Host);
         AddOption(start, "--blobPort", blobPort.ToString(CultureInfo.InvariantCulture));
         AddOption(start, "--queueHost", options.Host);
