@@ -31,6 +31,7 @@ internal sealed class EvaluateCommand : Command
     private readonly Option<DirectoryInfo> path = new("--path")
     {
         Description = "Folder searched recursively for experiment CSV files (reference-predictions.csv is skipped).",
+        HelpName = "dir",
         Required = true,
     };
 
@@ -48,6 +49,7 @@ internal sealed class EvaluateCommand : Command
     private readonly Option<DirectoryInfo?> report = new("--report")
     {
         Description = "Write an HTML report with one PNG plot per file into this folder (created if missing).",
+        HelpName = "dir",
     };
 
     public EvaluateCommand(CliConsole console)
