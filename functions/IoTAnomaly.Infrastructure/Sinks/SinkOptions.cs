@@ -1,0 +1,13 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace IoTAnomaly.Infrastructure.Sinks;
+
+/// <summary>Section <c>Sinks</c>: how the Blob anomaly and dead-letter sinks write.</summary>
+public sealed class SinkOptions
+{
+    public const string SectionName = "Sinks";
+
+    /// <summary>Most blob uploads of one batch in flight at once (per sink call).</summary>
+    [Range(1, 256)]
+    public int MaxParallelWrites { get; set; } = 16;
+}
