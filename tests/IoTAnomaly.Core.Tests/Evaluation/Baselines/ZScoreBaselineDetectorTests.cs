@@ -22,8 +22,9 @@ public sealed class ZScoreBaselineDetectorTests
         Assert.IsNull(detection.ChangePointAlarms);
     }
 
+    // Pinned from a measured run (docs/evaluation.md); a change here means the metric, the reader or the baseline changed.
     [TestMethod]
-    public void Evaluate_ProducesSaneScores_OnSkabDevFiles()
+    public void Evaluate_ReproducesPinnedDevScores_OnSkabDevFiles()
     {
         var folder = Datasets.TryGet("skab", out var missing) ?? throw new AssertInconclusiveException(missing);
 
@@ -31,8 +32,15 @@ public sealed class ZScoreBaselineDetectorTests
 
         Assert.AreEqual(20, report.Files);
         Assert.AreEqual(79, report.ChangePoints);
-        Assert.IsNotNull(report.AnomalyFreeAlarmRate);
-        Assert.IsTrue(report.F1 is > 0 and <= 1, $"F1 {report.F1}");
-        Assert.IsTrue(report.Far is >= 0 and <= 100, $"FAR {report.Far}");
+        Assert.AreEqual(14472, report.TestRows);
+        Assert.AreEqual(0.74, Math.Round(report.F1, 2), 1e-9);
+        Assert.AreEqual(47.53, Math.Round(report.Far, 2), 1e-9);
+        Assert.AreEqual(17.81, Math.Round(report.Mar, 2), 1e-9);
+        Assert.AreEqual(4.31, Math.Round(report.NabStandard, 2), 1e-9);
+        Assert.AreEqual(-33.21, Math.Round(report.NabLowFp, 2), 1e-9);
+        Assert.AreEqual(18.91, Math.Round(report.NabLowFn, 2), 1e-9);
+        Assert.AreEqual(41, report.MissedChangePoints);
+        Assert.AreEqual(529, report.FalsePositiveAlarms);
+        Assert.AreEqual(98.72, Math.Round(report.AnomalyFreeAlarmRate!.Value, 2), 1e-9);
     }
 }
