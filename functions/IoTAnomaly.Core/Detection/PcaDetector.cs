@@ -24,10 +24,15 @@ public sealed class PcaDetector : IAnomalyDetector
     private readonly double _high;
     private readonly int _window;
     private readonly int _calibrationReadings;
+    private readonly double _adaptation;
+    private readonly double _alarmAdaptation;
     private readonly string[] _sensors;
 
-    internal PcaDetector(ModelManifest manifest, PcaParameters parameters, double[] componentVariances, int smoothingWindow, int calibrationReadings)
+    internal PcaDetector(
+        ModelManifest manifest, PcaParameters parameters, double[] componentVariances, int smoothingWindow, int calibrationReadings, double adaptation, double alarmAdaptation)
     {
+        _adaptation = adaptation;
+        _alarmAdaptation = alarmAdaptation;
         Manifest = manifest;
         Parameters = parameters;
         _d = parameters.Dimension;
@@ -96,9 +101,13 @@ public sealed class PcaDetector : IAnomalyDetector
 
         Contributions(s, rawQ > 0 || rawT2 > 0, contributions);
 
-        if (!s.IsCalibrated && Math.Max(rawT2, rawQ) <= _threshold)
+        if (Math.Max(rawT2, rawQ) <= _threshold)
         {
-            s.AddToBaseline(values);
+            s.AddToBaseline(values, _adaptation);
+        }
+        else if (s.IsCalibrated && _alarmAdaptation > 0)
+        {
+            s.AddToBaseline(values, _alarmAdaptation);
         }
 
         s.Seen();

@@ -48,6 +48,8 @@ public sealed class PcaDetectorFactory : IDetectorFactory
         var variances = ParseDoubles(manifest, PcaManifestKeys.ComponentVariances);
         var window = ParseInt(manifest, PcaManifestKeys.SmoothingWindow, 1, PcaDetectorOptions.MaximumSmoothingWindow);
         var calibration = ParseInt(manifest, PcaManifestKeys.DeviceCalibrationReadings, 0, int.MaxValue);
+        var adaptation = OptionalRate(manifest, PcaManifestKeys.BaselineAdaptation);
+        var alarmAdaptation = OptionalRate(manifest, PcaManifestKeys.AlarmAdaptation);
 
         ITransformer model;
         try
@@ -70,8 +72,13 @@ public sealed class PcaDetectorFactory : IDetectorFactory
                 $"The manifest's '{PcaManifestKeys.ComponentVariances}' holds {variances.Length} values; the model has rank {parameters.Rank} and all must be positive.");
         }
 
-        return new PcaDetector(manifest, parameters, variances, window, calibration);
+        return new PcaDetector(manifest, parameters, variances, window, calibration, adaptation, alarmAdaptation);
     }
+
+    private static double OptionalRate(ModelManifest manifest, string key)
+        => manifest.HyperParameters?.ContainsKey(key) != true ? 0
+            : ParseDoubles(manifest, key) is [var a] && a >= 0 && a < 1 ? a
+            : throw new InvalidDataException($"The manifest's '{key}' must be one number in [0, 1).");
 
     private static string Required(ModelManifest manifest, string key)
         => manifest.HyperParameters is not null && manifest.HyperParameters.TryGetValue(key, out var value) && !string.IsNullOrWhiteSpace(value)

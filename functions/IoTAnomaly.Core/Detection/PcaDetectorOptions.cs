@@ -10,15 +10,20 @@ public enum ControlLimitMethod
     CalibrationQuantile = 1,
 }
 
-/// <summary>Hyper-parameters of the <c>pca-t2q</c> detector. Every value is recorded in the manifest.</summary>
+/// <summary>
+/// Hyper-parameters of the <c>pca-t2q</c> detector. Every value is recorded in the manifest. The defaults were chosen
+/// on the SKAB dev files (docs/detector.md): limits from held-out quantiles, Q limit with a margin of 4, a 5-row
+/// median, and a device baseline from its first 50 unflagged readings.
+/// </summary>
 public sealed class PcaDetectorOptions
 {
-    public const double DefaultExplainedVariance = 0.90;
+    public const double DefaultExplainedVariance = 0.85;
     public const double DefaultCalibrationFraction = 0.20;
-    public const double DefaultConfidence = 0.995;
-    public const double DefaultLimitMargin = 1.0;
+    public const double DefaultConfidence = 0.99;
+    public const double DefaultT2Margin = 1.0;
+    public const double DefaultQMargin = 4.0;
     public const int DefaultSmoothingWindow = 5;
-    public const int DefaultDeviceCalibrationReadings = 300;
+    public const int DefaultDeviceCalibrationReadings = 50;
     public const int DefaultSeed = 42;
     public const int DefaultOversampling = 20;
     public const int MinimumTrainingRows = 50;
@@ -30,13 +35,25 @@ public sealed class PcaDetectorOptions
     /// <summary>Share of the (chronologically last) training rows held out for calibration.</summary>
     public double CalibrationFraction { get; init; } = DefaultCalibrationFraction;
 
-    public ControlLimitMethod LimitMethod { get; init; } = ControlLimitMethod.Parametric;
+    public ControlLimitMethod LimitMethod { get; init; } = ControlLimitMethod.CalibrationQuantile;
 
     /// <summary>Confidence level of both control limits (quantile level or distribution level).</summary>
     public double Confidence { get; init; } = DefaultConfidence;
 
-    /// <summary>Multiplier applied to both control limits.</summary>
-    public double LimitMargin { get; init; } = DefaultLimitMargin;
+    /// <summary>Multiplier applied to the T² control limit.</summary>
+    public double T2Margin { get; init; } = DefaultT2Margin;
+
+    /// <summary>Multiplier applied to the Q control limit.</summary>
+    public double QMargin { get; init; } = DefaultQMargin;
+
+    /// <summary>
+    /// After calibration, the device centre keeps following unflagged readings as an EWMA with this weight
+    /// (0 = frozen centre). Tracks slow drift such as temperature.
+    /// </summary>
+    public double BaselineAdaptation { get; init; }
+
+    /// <summary>EWMA weight of the device centre for flagged readings after calibration (0 = alarms never move the centre).</summary>
+    public double AlarmAdaptation { get; init; }
 
     /// <summary>Trailing median window over the scaled T² and Q (1 = no smoothing).</summary>
     public int SmoothingWindow { get; init; } = DefaultSmoothingWindow;
@@ -70,9 +87,24 @@ public sealed class PcaDetectorOptions
             throw new ArgumentOutOfRangeException(nameof(Confidence), Confidence, "Must be in (0.5, 1).");
         }
 
-        if (!(LimitMargin > 0) || double.IsInfinity(LimitMargin))
+        if (!(T2Margin > 0) || double.IsInfinity(T2Margin))
         {
-            throw new ArgumentOutOfRangeException(nameof(LimitMargin), LimitMargin, "Must be positive and finite.");
+            throw new ArgumentOutOfRangeException(nameof(T2Margin), T2Margin, "Must be positive and finite.");
+        }
+
+        if (!(QMargin > 0) || double.IsInfinity(QMargin))
+        {
+            throw new ArgumentOutOfRangeException(nameof(QMargin), QMargin, "Must be positive and finite.");
+        }
+
+        if (!(AlarmAdaptation >= 0 && AlarmAdaptation < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(AlarmAdaptation), AlarmAdaptation, "Must be in [0, 1).");
+        }
+
+        if (!(BaselineAdaptation >= 0 && BaselineAdaptation < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(BaselineAdaptation), BaselineAdaptation, "Must be in [0, 1).");
         }
 
         if (SmoothingWindow is < 1 or > MaximumSmoothingWindow)

@@ -95,8 +95,8 @@ public sealed class PcaDetectorTrainer
             ControlLimitMethod.Parametric => ParametricLimits(eigenvalues, rank, fitRows),
             _ => QuantileLimits(parameters, variances, calibration),
         };
-        t2Limit = Math.Max(MinimumLimit, t2Limit * _options.LimitMargin);
-        qLimit = Math.Max(MinimumLimit, qLimit * _options.LimitMargin);
+        t2Limit = Math.Max(MinimumLimit, t2Limit * _options.T2Margin);
+        qLimit = Math.Max(MinimumLimit, qLimit * _options.QMargin);
         progress?.Report(0.85);
 
         var version = string.Create(CultureInfo.InvariantCulture, $"{request.CreatedAt.UtcDateTime:yyyyMMdd-HHmmss}-{hash[..8]}");
@@ -110,7 +110,10 @@ public sealed class PcaDetectorTrainer
             [PcaManifestKeys.CalibrationFraction] = _options.CalibrationFraction.ToString("R", CultureInfo.InvariantCulture),
             [PcaManifestKeys.LimitMethod] = _options.LimitMethod.ToString(),
             [PcaManifestKeys.Confidence] = _options.Confidence.ToString("R", CultureInfo.InvariantCulture),
-            [PcaManifestKeys.LimitMargin] = _options.LimitMargin.ToString("R", CultureInfo.InvariantCulture),
+            [PcaManifestKeys.T2Margin] = _options.T2Margin.ToString("R", CultureInfo.InvariantCulture),
+            [PcaManifestKeys.QMargin] = _options.QMargin.ToString("R", CultureInfo.InvariantCulture),
+            [PcaManifestKeys.BaselineAdaptation] = _options.BaselineAdaptation.ToString("R", CultureInfo.InvariantCulture),
+            [PcaManifestKeys.AlarmAdaptation] = _options.AlarmAdaptation.ToString("R", CultureInfo.InvariantCulture),
             [PcaManifestKeys.Seed] = _options.Seed.ToString(CultureInfo.InvariantCulture),
             [PcaManifestKeys.Oversampling] = _options.Oversampling.ToString(CultureInfo.InvariantCulture),
             [PcaManifestKeys.ConstantSensors] = string.Join(';', constant.Select(i => request.Sensors[i])),
@@ -126,7 +129,7 @@ public sealed class PcaDetectorTrainer
             ExpectedAnomalyRate = 1 - _options.Confidence,
         };
         var manifest = BuildManifest(request, version, sensors, draftThresholds, hash, n, hyper, []);
-        var detector = new PcaDetector(manifest, parameters, variances, _options.SmoothingWindow, 0);
+        var detector = new PcaDetector(manifest, parameters, variances, _options.SmoothingWindow, 0, 0, 0);
         var calibrationRate = AlarmRate(detector, calibration);
         var fitRate = AlarmRate(detector, rows[..(fitRows * d)]);
         var metrics = new Dictionary<string, double>
@@ -145,7 +148,7 @@ public sealed class PcaDetectorTrainer
             ExpectedAnomalyRate = Math.Max(1 - _options.Confidence, calibrationRate),
         };
         manifest = BuildManifest(request, version, sensors, thresholds, hash, n, hyper, metrics);
-        detector = new PcaDetector(manifest, parameters, variances, _options.SmoothingWindow, _options.DeviceCalibrationReadings);
+        detector = new PcaDetector(manifest, parameters, variances, _options.SmoothingWindow, _options.DeviceCalibrationReadings, _options.BaselineAdaptation, _options.AlarmAdaptation);
         progress?.Report(1.0);
         return (new PcaTrainingResult(zip, manifest), detector);
     }
@@ -480,7 +483,7 @@ public sealed class PcaDetectorTrainer
         var t2 = new double[n];
         var q = new double[n];
         var manifest = PlaceholderManifest(d);
-        var detector = new PcaDetector(manifest, p, variances, 1, 0);
+        var detector = new PcaDetector(manifest, p, variances, 1, 0, 0, 0);
         var state = (PcaDeviceState)detector.CreateDeviceState();
         for (var r = 0; r < n; r++)
         {

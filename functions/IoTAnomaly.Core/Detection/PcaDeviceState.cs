@@ -47,15 +47,15 @@ public sealed class PcaDeviceState : DeviceDetectorState
     internal void Seen() => Count++;
 
     /// <summary>Adds an unflagged reading to the device baseline (Welford mean).</summary>
-    internal void AddToBaseline(ReadOnlySpan<double> values)
+    internal void AddToBaseline(ReadOnlySpan<double> values, double adaptation)
     {
-        if (IsCalibrated || _calibrationTarget == 0)
+        if (_calibrationTarget == 0 || (IsCalibrated && adaptation == 0))
         {
             return;
         }
 
         CalibrationCount++;
-        var inv = 1.0 / CalibrationCount;
+        var inv = IsCalibrated ? adaptation : 1.0 / CalibrationCount;
         var mean = DeviceMean;
         for (var i = 0; i < mean.Length; i++)
         {

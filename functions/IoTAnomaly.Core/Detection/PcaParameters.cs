@@ -33,22 +33,27 @@ internal sealed class PcaParameters
     {
         NormalizingTransformer? normalizer = null;
         PcaModelParameters? pca = null;
-        if (model is IEnumerable<ITransformer> chain)
+        void Visit(ITransformer part)
         {
-            foreach (var part in chain)
+            switch (part)
             {
-                switch (part)
-                {
-                    case NormalizingTransformer n:
-                        normalizer = n;
-                        break;
-                    case AnomalyPredictionTransformer<PcaModelParameters> p:
-                        pca = p.Model;
-                        break;
-                }
+                case NormalizingTransformer n:
+                    normalizer ??= n;
+                    break;
+                case IPredictionTransformer<object> { Model: PcaModelParameters p }:
+                    pca ??= p;
+                    break;
+                case IEnumerable<ITransformer> chain:
+                    foreach (var inner in chain)
+                    {
+                        Visit(inner);
+                    }
+
+                    break;
             }
         }
 
+        Visit(model);
         if (normalizer is null || pca is null)
         {
             throw new InvalidDataException("The model zip is not a mean-variance normalizer followed by a randomized PCA anomaly detector.");

@@ -72,7 +72,14 @@ public static class PcaManifestKeys
     public const string CalibrationFraction = "calibrationFraction";
     public const string LimitMethod = "limitMethod";
     public const string Confidence = "confidence";
-    public const string LimitMargin = "limitMargin";
+    public const string T2Margin = "t2Margin";
+    public const string QMargin = "qMargin";
+
+    /// <summary>Optional (default 0): EWMA weight of the device centre after calibration.</summary>
+    public const string BaselineAdaptation = "baselineAdaptation";
+
+    /// <summary>Optional (default 0): EWMA weight of the device centre for flagged readings after calibration.</summary>
+    public const string AlarmAdaptation = "alarmAdaptation";
     public const string Seed = "seed";
     public const string Oversampling = "oversampling";
     public const string ConstantSensors = "constantSensors";
