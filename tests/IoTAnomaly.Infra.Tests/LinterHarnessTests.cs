@@ -70,9 +70,20 @@ public sealed class LinterHarnessTests
         Assert.Contains("Warning no-unused-params", result.Diagnostics[0]);
     }
 
+    [TestCleanup]
+    public void DeleteScratch()
+    {
+        if (Directory.Exists(ScratchDirectory))
+        {
+            Directory.Delete(ScratchDirectory, recursive: true);
+        }
+    }
+
+    private string ScratchDirectory => Path.Combine(Path.GetTempPath(), "iotanomaly-bicep-" + TestContext.TestName + "-" + Environment.ProcessId);
+
     private string CopyConfigToScratch()
     {
-        var directory = Path.Combine(Path.GetTempPath(), "iotanomaly-bicep-" + TestContext.TestName + "-" + Environment.ProcessId);
+        var directory = ScratchDirectory;
         Directory.CreateDirectory(directory);
         File.Copy(Path.Combine(BicepCli.InfraDirectory, "bicepconfig.json"), Path.Combine(directory, "bicepconfig.json"), overwrite: true);
         return directory;
