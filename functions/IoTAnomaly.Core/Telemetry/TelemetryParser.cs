@@ -421,6 +421,34 @@ public sealed class TelemetryParser
 
     private static Property ReadPropertyName(ref Utf8JsonReader reader)
     {
+        if (reader.ValueIsEscaped || reader.HasValueSequence)
+        {
+            return ReadPropertyNameSlow(ref reader);
+        }
+
+        // Dispatch on the first byte and the length, then confirm: one comparison per property on the hot path.
+        var name = reader.ValueSpan;
+        if (name.IsEmpty)
+        {
+            return Property.Other;
+        }
+
+        return name[0] switch
+        {
+            (byte)'d' when name.SequenceEqual("deviceId"u8) => Property.DeviceId,
+            (byte)'t' when name.SequenceEqual("timestamp"u8) => Property.Timestamp,
+            (byte)'r' when name.SequenceEqual("readings"u8) => Property.Readings,
+            (byte)'m' when name.SequenceEqual("messageId"u8) => Property.MessageId,
+            (byte)'s' when name.SequenceEqual("sequence"u8) => Property.Sequence,
+            (byte)'B' when name.SequenceEqual("Body"u8) => Property.Body,
+            (byte)'B' when name.SequenceEqual("BrokerProperties"u8) => Property.BrokerProperties,
+            (byte)'U' when name.SequenceEqual("UserProperties"u8) => Property.UserProperties,
+            _ => Property.Other,
+        };
+    }
+
+    private static Property ReadPropertyNameSlow(ref Utf8JsonReader reader)
+    {
         if (reader.ValueTextEquals("deviceId"u8))
         {
             return Property.DeviceId;
@@ -464,12 +492,15 @@ public sealed class TelemetryParser
     private static void ParseReadings(ref Utf8JsonReader reader, SensorSchema schema, Span<double> values, ref ulong seen, ref RejectReason reason, ref string? detail)
     {
         Span<byte> nameBuffer = stackalloc byte[256];
+        var expected = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
             int slot;
             if (!reader.ValueIsEscaped && !reader.HasValueSequence)
             {
-                slot = schema.IndexOf(reader.ValueSpan);
+                // Senders keep their sensor order, so the next slot is the likely match: one comparison per sensor.
+                slot = expected < schema.Count && reader.ValueSpan.SequenceEqual(schema.Utf8Names[expected]) ? expected : schema.IndexOf(reader.ValueSpan);
+                expected = slot + 1;
             }
             else
             {
@@ -501,7 +532,7 @@ public sealed class TelemetryParser
             switch (reader.TokenType)
             {
                 case JsonTokenType.Number:
-                    if (!reader.TryGetDouble(out var value) || !double.IsFinite(value))
+                    if ((reader.HasValueSequence || !FastDouble.TryParse(reader.ValueSpan, out var value)) && (!reader.TryGetDouble(out value) || !double.IsFinite(value)))
                     {
                         if (reason == RejectReason.None)
                         {
@@ -622,8 +653,25 @@ public sealed class TelemetryParser
         return true;
     }
 
+    // Bit set of the allowed ASCII characters (two 64-bit words), built once.
+    private static readonly ulong[] DeviceIdChars = BuildDeviceIdChars();
+
     private static bool IsDeviceIdChar(char c)
-        => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '%' or '_' or '*' or '?' or '!' or '(' or ')' or ',' or ':' or '=' or '@' or '$' or '\'';
+        => c < 128 && (DeviceIdChars[c >> 6] & (1UL << (c & 63))) != 0;
+
+    private static ulong[] BuildDeviceIdChars()
+    {
+        var bits = new ulong[2];
+        for (var c = (char)0; c < 128; c++)
+        {
+            if (char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '%' or '_' or '*' or '?' or '!' or '(' or ')' or ',' or ':' or '=' or '@' or '$' or '\'')
+            {
+                bits[c >> 6] |= 1UL << (c & 63);
+            }
+        }
+
+        return bits;
+    }
 
     private void AddReject(ref Context context, RejectReason reason, ReadOnlySpan<byte> raw, string detail)
     {
