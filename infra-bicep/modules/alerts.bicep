@@ -199,7 +199,7 @@ var logAlerts = [
     scope: appInsightsResourceId
     frequency: 'PT15M'
     window: 'P1D'
-    query: 'let silentAfter = ${deviceSilentMinutes}m; let byLastReading = customMetrics | where name in ("iotanomaly.readings.scored", "iotanomaly.readings.rejected") | extend device = tostring(customDimensions["device.id"]) | where isnotempty(device) | summarize lastSeen = max(timestamp) by device | where lastSeen < ago(silentAfter) | project device; let reported = customMetrics | where timestamp > ago(silentAfter) | where name == "iotanomaly.devices.silent" and valueMax > 0 | extend device = tostring(customDimensions["device.id"]) | project device = iff(isempty(device), "(fleet)", device); union byLastReading, reported | summarize silent = 1 by device'
+    query: 'let silentAfter = ${deviceSilentMinutes}m; let byLastReading = customMetrics | where name in ("iotanomaly.readings.scored", "iotanomaly.readings.rejected") | extend device = tostring(customDimensions["device.id"]) | where isnotempty(device) | summarize lastSeen = max(timestamp) by device | where lastSeen < ago(silentAfter) | project device; let reported = customMetrics | where timestamp > ago(silentAfter) | where name == "iotanomaly.devices.silent" and valueMax > 0 | extend device = tostring(customDimensions["device.id"]) | project device = iff(isempty(device), "(fleet)", device); union byLastReading, reported | summarize silent = count() by device'
     measure: 'silent'
     aggregation: 'Maximum'
     dimensions: [
