@@ -24,7 +24,12 @@ trap 'rm -f "$log"' EXIT
 status=0
 run() {
   echo "::group::bicep $*"
-  if ! "$bicep" "$@" 2> >(tee -a "$log" >&2); then status=1; fi
+  local err
+  err="$(mktemp)"
+  if ! "$bicep" "$@" 2>"$err"; then status=1; fi
+  cat "$err" >&2
+  cat "$err" >>"$log"
+  rm -f "$err"
   echo "::endgroup::"
 }
 
