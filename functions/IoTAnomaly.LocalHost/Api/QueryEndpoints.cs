@@ -1,0 +1,71 @@
+using IoTAnomaly.Core.Detection;
+using IoTAnomaly.Core.Processing;
+using IoTAnomaly.LocalHost.Ingest;
+using Microsoft.Extensions.Options;
+
+namespace IoTAnomaly.LocalHost.Api;
+
+/// <summary>The answer of <c>GET /health</c>.</summary>
+public sealed record HealthResponse(string Status, string ModelName, string? ModelVersion, DateTimeOffset? LoadedAt, string? LastLoadError);
+
+/// <summary>One row of <c>GET /api/devices</c>.</summary>
+public sealed record DeviceRow(string Id, long Scored, long Anomalies, double LastScore, bool LastIsAnomaly, DateTimeOffset? LastSeen, DateTimeOffset? LastTimestamp);
+
+/// <summary>The answer of <c>GET /api/stats</c>.</summary>
+public sealed record StatsResponse(
+    long Received,
+    long Scored,
+    long Rejected,
+    IReadOnlyDictionary<string, long> RejectedByReason,
+    long Anomalies,
+    double ReadingsPerSecond,
+    long QueuedEvents,
+    long PendingEvents,
+    long RefusedRequests,
+    long Batches,
+    long BatchRetries,
+    int Devices,
+    string? ModelVersion);
+
+/// <summary><c>GET /health</c>, <c>/api/devices</c>, <c>/api/anomalies</c>, <c>/api/stats</c>.</summary>
+public static class QueryEndpoints
+{
+    internal static IEndpointRouteBuilder MapQueries(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/health", (ModelHolder models, IOptions<ScoringOptions> scoring) =>
+        {
+            var current = models.Current;
+            var response = new HealthResponse(current is null ? "not-ready" : "ready", scoring.Value.ModelName, current?.Version, current?.LoadedAt, models.LastLoadError);
+            return Results.Json(response, statusCode: current is null ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
+        }).WithName("Health");
+
+        routes.MapGet("/api/devices", (TelemetryBatchHandler handler, int? limit) =>
+        {
+            var rows = handler.Devices.Entries
+                .Select(d => new DeviceRow(
+                    d.Id,
+                    d.Scored,
+                    d.Anomalies,
+                    d.LastScore,
+                    d.LastIsAnomaly,
+                    d.LastSeenTicks > 0 ? new DateTimeOffset(d.LastSeenTicks, TimeSpan.Zero) : null,
+                    d.LastTimestampTicks > 0 ? new DateTimeOffset(d.LastTimestampTicks, TimeSpan.Zero) : null))
+                .OrderBy(d => d.Id, StringComparer.Ordinal)
+                .Take(Math.Clamp(limit ?? 1000, 1, 100_000))
+                .ToList();
+            return Results.Ok(rows);
+        }).WithName("Devices");
+
+        routes.MapGet("/api/anomalies", (AnomalyFeed feed, int? limit, string? deviceId)
+            => Results.Ok(feed.Latest(Math.Clamp(limit ?? 100, 1, 100_000), deviceId))).WithName("Anomalies");
+
+        routes.MapGet("/api/stats", (IngestStatistics statistics, PartitionedIngest ingest, TelemetryBatchHandler handler) =>
+        {
+            var s = statistics.Snapshot(ingest.Pending);
+            return Results.Ok(new StatsResponse(
+                s.Received, s.Scored, s.Rejected, s.RejectedByReason, s.Anomalies, Math.Round(s.ReadingsPerSecond, 1), s.QueuedEvents, s.PendingEvents,
+                s.RefusedRequests, s.Batches, s.BatchRetries, handler.Devices.Count, handler.Models.Current?.Version ?? s.ModelVersion));
+        }).WithName("Stats");
+        return routes;
+    }
+}

@@ -1,0 +1,55 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace IoTAnomaly.LocalHost.Hosting;
+
+/// <summary>Section <c>LocalHost</c>: the local Event Hubs stand-in (partitions, channels, batches) and the main job.</summary>
+public sealed class LocalHostOptions
+{
+    public const string SectionName = "LocalHost";
+
+    /// <summary>Partitions of the ingest (one bounded channel and one worker each); readings are routed by device id.</summary>
+    [Range(1, 64)]
+    public int Partitions { get; set; } = 4;
+
+    /// <summary>Most events (readings or unparseable body parts) a partition holds, queued or in processing, before ingest answers 503.</summary>
+    [Range(1, 10_000_000)]
+    public int PartitionCapacity { get; set; } = 50_000;
+
+    /// <summary>Overrides host.json <c>extensions.eventHubs.maxEventBatchSize</c> when set.</summary>
+    [Range(1, 100_000)]
+    public int? MaxEventBatchSize { get; set; }
+
+    /// <summary>Overrides host.json <c>extensions.eventHubs.maxWaitTime</c> when set.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan? MaxWaitTime { get; set; }
+
+    /// <summary>The host.json to read; null looks beside the app (it is linked into the output).</summary>
+    public string? HostJsonPath { get; set; }
+
+    /// <summary>The Retry-After (seconds) of a 503 from a full partition.</summary>
+    [Range(1, 3600)]
+    public int RetryAfterSeconds { get; set; } = 1;
+
+    /// <summary>Largest request body in bytes (Kestrel's limit and the ingest's own).</summary>
+    [Range(1024, 256 * 1024 * 1024)]
+    public long MaxRequestBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>How many recent anomalies <c>GET /api/anomalies</c> keeps in memory.</summary>
+    [Range(1, 1_000_000)]
+    public int RecentAnomalies { get; set; } = 1000;
+
+    /// <summary>Train, register and promote an initial model when the registry has no champion for <c>Scoring:ModelName</c>.</summary>
+    public bool BootstrapModel { get; set; } = true;
+
+    /// <summary>Simulated normal readings the initial model is trained on.</summary>
+    [Range(1000, 10_000_000)]
+    public int BootstrapReadings { get; set; } = 20_000;
+
+    /// <summary>Stop by itself after this many seconds (command line <c>--duration</c>), print the run summary and exit.</summary>
+    [Range(0.1, 31_536_000)]
+    public double? DurationSeconds { get; set; }
+
+    /// <summary>How often live progress is printed while the simulator runs.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,127 @@
+using IoTAnomaly.Core.Diagnostics;
+using IoTAnomaly.Core.Processing;
+using IoTAnomaly.Infrastructure.Models;
+using IoTAnomaly.Infrastructure.Storage;
+using IoTAnomaly.LocalHost.Api;
+using IoTAnomaly.LocalHost.Ingest;
+using IoTAnomaly.LocalHost.Security;
+using IoTAnomaly.LocalHost.Storage;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace IoTAnomaly.LocalHost.Hosting;
+
+/// <summary>Composition of the local host's own pieces (the core, storage and sinks come from their own <c>Add…</c>).</summary>
+public static class LocalHostServiceCollectionExtensions
+{
+    /// <summary>
+    /// The local stand-ins: storage fallback to Azurite, the champion loader (on <c>Scoring:ModelName</c> unless
+    /// <c>ModelLoader:ModelName</c> is set), the partitioned ingest and its workers, predict, the query routes' state,
+    /// the API key and rate limits, the request size limit, and the main job (bootstrap model, simulator, run summary).
+    /// </summary>
+    public static TBuilder AddLocalHost<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.AddOptions<LocalHostOptions>().BindConfiguration(LocalHostOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        // Storage: Azurite by default (started here when nothing listens), any account by configuration.
+        services.AddSingleton<LocalStorage>();
+        services.AddOptions<StorageOptions>().PostConfigure<LocalStorage>((options, local) => local.Apply(options));
+
+        // The champion loader follows Scoring:ModelName unless ModelLoader:ModelName is given explicitly.
+        builder.AddIoTAnomalyModelLoader();
+        services.AddOptions<ModelLoaderOptions>().PostConfigure<IConfiguration>((options, configuration) =>
+        {
+            if (string.IsNullOrEmpty(configuration[$"{ModelLoaderOptions.SectionName}:{nameof(ModelLoaderOptions.ModelName)}"])
+                && configuration[$"{ScoringOptions.SectionName}:{nameof(ScoringOptions.ModelName)}"] is { Length: > 0 } model)
+            {
+                options.ModelName = model;
+            }
+        });
+
+        // Ingest: the Event Hubs stand-in and its trigger.
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<LocalHostOptions>>().Value;
+            var settings = EventHubsBatchSettings.Load(options.HostJsonPath);
+            return settings with
+            {
+                MaxEventBatchSize = options.MaxEventBatchSize ?? settings.MaxEventBatchSize,
+                MaxWaitTime = options.MaxWaitTime ?? settings.MaxWaitTime,
+            };
+        });
+        services.AddSingleton<PartitionedIngest>();
+        services.AddSingleton<IngestStatistics>();
+        services.AddSingleton<IngestService>();
+        services.AddSingleton(sp => new AnomalyFeed(sp.GetRequiredService<IOptions<LocalHostOptions>>().Value.RecentAnomalies));
+        services.AddSingleton<IBatchCompletionObserver>(sp => sp.GetRequiredService<AnomalyFeed>());
+        services.AddSingleton<PartitionWorkers>();
+        services.AddHostedService(sp => sp.GetRequiredService<PartitionWorkers>());
+        services.AddSingleton<PredictService>();
+
+        // Security and limits.
+        services.AddLocalHostSecurity();
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<LocalHostOptions>>((kestrel, options) => kestrel.Limits.MaxRequestBodySize = options.Value.MaxRequestBytes);
+        services.AddProblemDetails();
+        return builder;
+    }
+
+    /// <summary>
+    /// OpenTelemetry traces and metrics of the <c>IoTAnomaly</c> source and meter plus ASP.NET Core: console exporter when
+    /// <c>Telemetry:Console=true</c>, OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
+    /// </summary>
+    public static TBuilder AddLocalHostTelemetry<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var console = builder.Configuration.GetValue("Telemetry:Console", false);
+        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("iotanomaly-localhost"))
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(IoTAnomalyTelemetry.Name).AddAspNetCoreInstrumentation();
+                if (console)
+                {
+                    tracing.AddConsoleExporter();
+                }
+
+                if (otlp)
+                {
+                    tracing.AddOtlpExporter();
+                }
+            })
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(IoTAnomalyTelemetry.Name).AddAspNetCoreInstrumentation();
+                if (console)
+                {
+                    metrics.AddConsoleExporter();
+                }
+
+                if (otlp)
+                {
+                    metrics.AddOtlpExporter();
+                }
+            });
+        return builder;
+    }
+
+    /// <summary>Security middleware and every route of the local host.</summary>
+    public static WebApplication MapLocalHost(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseLocalHostSecurity();
+        app.MapQueries();
+        app.MapIngest();
+        PredictService.MapPredict(app);
+        return app;
+    }
+}

@@ -1,0 +1,71 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace IoTAnomaly.LocalHost.Security;
+
+/// <summary>The API key check and the rate limiter.</summary>
+public static class SecurityExtensions
+{
+    /// <summary>The only route that needs no key (probes).</summary>
+    public const string HealthPath = "/health";
+
+    internal static IServiceCollection AddLocalHostSecurity(this IServiceCollection services)
+    {
+        services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ApiKeyValidator>();
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<SecurityOptions>>((limiter, security) =>
+        {
+            var settings = security.Value;
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.OnRejected = static (context, _) =>
+            {
+                context.HttpContext.Response.Headers.RetryAfter = "1";
+                return ValueTask.CompletedTask;
+            };
+            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            {
+                if (!settings.RateLimitEnabled || context.Request.Path.StartsWithSegments(HealthPath))
+                {
+                    return RateLimitPartition.GetNoLimiter("none");
+                }
+
+                var key = context.Request.Headers[SecurityOptions.ApiKeyHeader].ToString();
+                var partition = key.Length > 0 ? "key:" + key : "ip:" + context.Connection.RemoteIpAddress;
+                return RateLimitPartition.GetTokenBucketLimiter(partition, _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = settings.Burst,
+                    TokensPerPeriod = settings.RequestsPerSecond,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                });
+            });
+        });
+        return services;
+    }
+
+    /// <summary>Rate limiting, then the API key on every route except <see cref="HealthPath"/> (401 otherwise).</summary>
+    internal static IApplicationBuilder UseLocalHostSecurity(this IApplicationBuilder app)
+    {
+        app.UseRateLimiter();
+        var validator = app.ApplicationServices.GetRequiredService<ApiKeyValidator>();
+        app.Use(async (context, next) =>
+        {
+            if (context.Request.Path.StartsWithSegments(HealthPath)
+                || validator.IsValid(context.Request.Headers[SecurityOptions.ApiKeyHeader].Count == 1 ? context.Request.Headers[SecurityOptions.ApiKeyHeader][0] : null))
+            {
+                await next(context);
+                return;
+            }
+
+            context.Response.Headers.WWWAuthenticate = "ApiKey header=\"" + SecurityOptions.ApiKeyHeader + "\"";
+            await Results.Problem(
+                title: "Unauthorized",
+                detail: $"Send this host's API key in the {SecurityOptions.ApiKeyHeader} header.",
+                statusCode: StatusCodes.Status401Unauthorized).ExecuteAsync(context);
+        });
+        return app;
+    }
+}
