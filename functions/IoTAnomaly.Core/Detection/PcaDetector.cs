@@ -117,44 +117,53 @@ public sealed class PcaDetector : IAnomalyDetector
     /// <summary>Raw T² and Q of one reading without touching smoothing or calibration (fleet or device centre).</summary>
     internal (double T2, double Q) Compute(ReadOnlySpan<double> values, PcaDeviceState s, bool deviceCentre)
     {
-        var z = s.Z;
-        var t = s.T;
-        var d = _d;
+        Span<double> z = s.Z;
+        Span<double> t = s.T;
+        ReadOnlySpan<double> scale = _scale;
+        values = values[..z.Length];
+        scale = scale[..z.Length];
         double zz = 0;
         if (deviceCentre)
         {
-            var centre = s.DeviceMean;
-            for (var i = 0; i < d; i++)
+            ReadOnlySpan<double> centre = s.DeviceMean;
+            centre = centre[..z.Length];
+            for (var i = 0; i < z.Length; i++)
             {
-                var zi = (values[i] - centre[i]) * _scale[i];
+                var zi = (values[i] - centre[i]) * scale[i];
                 z[i] = zi;
                 zz += zi * zi;
             }
         }
         else
         {
-            for (var i = 0; i < d; i++)
+            ReadOnlySpan<double> offset = _offset;
+            ReadOnlySpan<double> mean = _mean;
+            offset = offset[..z.Length];
+            mean = mean[..z.Length];
+            for (var i = 0; i < z.Length; i++)
             {
-                var zi = ((values[i] - _offset[i]) * _scale[i]) - _mean[i];
+                var zi = ((values[i] - offset[i]) * scale[i]) - mean[i];
                 z[i] = zi;
                 zz += zi * zi;
             }
         }
 
         double t2 = 0, tt = 0;
-        var loadings = _loadings;
-        for (var j = 0; j < _k; j++)
+        ReadOnlySpan<double> inverseVariance = _inverseVariance;
+        inverseVariance = inverseVariance[..t.Length];
+        for (var j = 0; j < t.Length; j++)
         {
-            var row = j * d;
+            var row = _loadings.AsSpan(j * z.Length, z.Length);
             double tj = 0;
-            for (var i = 0; i < d; i++)
+            for (var i = 0; i < row.Length; i++)
             {
-                tj += loadings[row + i] * z[i];
+                tj += row[i] * z[i];
             }
 
             t[j] = tj;
-            tt += tj * tj;
-            t2 += tj * tj * _inverseVariance[j];
+            var sq = tj * tj;
+            tt += sq;
+            t2 += sq * inverseVariance[j];
         }
 
         return (t2, Math.Max(0, zz - tt));
@@ -168,23 +177,34 @@ public sealed class PcaDetector : IAnomalyDetector
             return;
         }
 
-        var z = s.Z;
-        var t = s.T;
-        var d = _d;
-        var loadings = _loadings;
-        double sum = 0;
-        for (var i = 0; i < d; i++)
+        ReadOnlySpan<double> z = s.Z;
+        ReadOnlySpan<double> t = s.T;
+        Span<double> reconstructed = s.Reconstructed;
+        Span<double> weighted = s.Weighted;
+        contributions = contributions[..z.Length];
+        reconstructed = reconstructed[..z.Length];
+        weighted = weighted[..z.Length];
+        reconstructed.Clear();
+        weighted.Clear();
+        ReadOnlySpan<double> inverseVariance = _inverseVariance;
+        inverseVariance = inverseVariance[..t.Length];
+        for (var j = 0; j < t.Length; j++)
         {
-            double reconstructed = 0, weighted = 0;
-            for (var j = 0; j < _k; j++)
+            var row = _loadings.AsSpan(j * z.Length, z.Length);
+            var tj = t[j];
+            var tw = tj * inverseVariance[j];
+            for (var i = 0; i < row.Length; i++)
             {
-                var l = loadings[(j * d) + i];
-                reconstructed += t[j] * l;
-                weighted += t[j] * _inverseVariance[j] * l;
+                reconstructed[i] += tj * row[i];
+                weighted[i] += tw * row[i];
             }
+        }
 
-            var residual = z[i] - reconstructed;
-            var c = (residual * residual * _invQLimit) + (Math.Max(0, z[i] * weighted) * _invT2Limit);
+        double sum = 0;
+        for (var i = 0; i < z.Length; i++)
+        {
+            var residual = z[i] - reconstructed[i];
+            var c = (residual * residual * _invQLimit) + (Math.Max(0, z[i] * weighted[i]) * _invT2Limit);
             contributions[i] = c;
             sum += c;
         }
@@ -192,7 +212,7 @@ public sealed class PcaDetector : IAnomalyDetector
         if (sum > 0)
         {
             var inv = 1.0 / sum;
-            for (var i = 0; i < d; i++)
+            for (var i = 0; i < contributions.Length; i++)
             {
                 contributions[i] *= inv;
             }

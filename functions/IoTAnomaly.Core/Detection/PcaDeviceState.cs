@@ -15,6 +15,8 @@ public sealed class PcaDeviceState : DeviceDetectorState
         DeviceMean = new double[dimension];
         Z = new double[dimension];
         T = new double[rank];
+        Reconstructed = new double[dimension];
+        Weighted = new double[dimension];
         T2Window = new double[smoothingWindow];
         QWindow = new double[smoothingWindow];
         SortScratch = new double[smoothingWindow];
@@ -31,6 +33,10 @@ public sealed class PcaDeviceState : DeviceDetectorState
     internal double[] Z { get; }
 
     internal double[] T { get; }
+
+    internal double[] Reconstructed { get; }
+
+    internal double[] Weighted { get; }
 
     internal double[] T2Window { get; }
 
