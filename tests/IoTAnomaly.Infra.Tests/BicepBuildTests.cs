@@ -50,7 +50,7 @@ public sealed class BicepBuildTests
     }
 
     [TestMethod]
-    public void Modules_EachDeclareMetadataAndDescribeEveryParameter_AvmStyle()
+    public void Modules_DeclareMetadataNameAndResourceIdOutputsAndDescribeEveryParameter_AvmStyle()
     {
         var modules = Directory.GetFiles(Path.Combine(BicepCli.InfraDirectory, "modules"), "*.bicep").Append(Path.Combine(BicepCli.InfraDirectory, "main.bicep"));
         var problems = new List<string>();
@@ -66,6 +66,16 @@ public sealed class BicepBuildTests
             if (!lines.Any(l => l.StartsWith("metadata description = ", StringComparison.Ordinal)))
             {
                 problems.Add($"{name}: no metadata description");
+            }
+
+            if (name != "main.bicep" && !lines.Any(l => l.StartsWith("output name string = ", StringComparison.Ordinal)))
+            {
+                problems.Add($"{name}: no 'name' output");
+            }
+
+            if (name != "main.bicep" && !lines.Any(l => l.StartsWith("output resourceId string = ", StringComparison.Ordinal)))
+            {
+                problems.Add($"{name}: no 'resourceId' output");
             }
 
             for (var i = 0; i < lines.Length; i++)
