@@ -94,14 +94,16 @@ public sealed class BlobModelRegistry : IModelRegistry, IModelPointerProbe
 
         try
         {
-            await zipBlob.UploadAsync(
-                BinaryData.FromBytes(modelZip),
-                new BlobUploadOptions
-                {
-                    Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-                    HttpHeaders = new BlobHttpHeaders { ContentType = "application/zip" },
-                    Metadata = new Dictionary<string, string> { [Sha256MetadataKey] = sha256 },
-                },
+            await WriteAsync(
+                () => zipBlob.UploadAsync(
+                    BinaryData.FromBytes(modelZip),
+                    new BlobUploadOptions
+                    {
+                        Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+                        HttpHeaders = new BlobHttpHeaders { ContentType = "application/zip" },
+                        Metadata = new Dictionary<string, string> { [Sha256MetadataKey] = sha256 },
+                    },
+                    cancellationToken),
                 cancellationToken);
         }
         catch (RequestFailedException ex) when (IsAlreadyExists(ex))
@@ -115,13 +117,15 @@ public sealed class BlobModelRegistry : IModelRegistry, IModelPointerProbe
 
         try
         {
-            await manifestBlob.UploadAsync(
-                BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(manifest, CoreJsonContext.Default.ModelManifest)),
-                new BlobUploadOptions
-                {
-                    Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-                    HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
-                },
+            await WriteAsync(
+                () => manifestBlob.UploadAsync(
+                    BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(manifest, CoreJsonContext.Default.ModelManifest)),
+                    new BlobUploadOptions
+                    {
+                        Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+                        HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
+                    },
+                    cancellationToken),
                 cancellationToken);
         }
         catch (RequestFailedException ex) when (IsAlreadyExists(ex))
@@ -350,19 +354,23 @@ public sealed class BlobModelRegistry : IModelRegistry, IModelPointerProbe
         line.CopyTo(bytes, 0);
         bytes[^1] = (byte)'\n';
 
-        await EnsureContainerAsync(cancellationToken);
         var blob = _container.GetAppendBlobClient(AuditPath(entry.Model));
-        try
-        {
-            await AppendAsync(blob, bytes, cancellationToken);
-        }
-        catch (RequestFailedException ex) when (ex.Status == (int)HttpStatusCode.NotFound)
-        {
-            await blob.CreateIfNotExistsAsync(
-                new AppendBlobCreateOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/x-ndjson" } },
-                cancellationToken);
-            await AppendAsync(blob, bytes, cancellationToken);
-        }
+        await WriteAsync(
+            async () =>
+            {
+                try
+                {
+                    return await AppendAsync(blob, bytes, cancellationToken);
+                }
+                catch (RequestFailedException ex) when (ex.ErrorCode == BlobErrorCode.BlobNotFound)
+                {
+                    await blob.CreateIfNotExistsAsync(
+                        new AppendBlobCreateOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/x-ndjson" } },
+                        cancellationToken);
+                    return await AppendAsync(blob, bytes, cancellationToken);
+                }
+            },
+            cancellationToken);
     }
 
     public async Task<IReadOnlyList<AuditEntry>> GetAuditLogAsync(string model, CancellationToken cancellationToken)
@@ -424,7 +432,6 @@ public sealed class BlobModelRegistry : IModelRegistry, IModelPointerProbe
                 ? new BlobRequestConditions { IfMatch = new ETag(etag) }
                 : new BlobRequestConditions { IfNoneMatch = ETag.All };
 
-        await EnsureContainerAsync(cancellationToken);
         if (BeforePointerWrite is { } hook)
         {
             await hook(cancellationToken);
@@ -433,13 +440,15 @@ public sealed class BlobModelRegistry : IModelRegistry, IModelPointerProbe
         Response<BlobContentInfo> response;
         try
         {
-            response = await _container.GetBlobClient(PointerPath(model, role)).UploadAsync(
-                BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(next, CoreJsonContext.Default.ModelPointer)),
-                new BlobUploadOptions
-                {
-                    Conditions = conditions,
-                    HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
-                },
+            response = await WriteAsync(
+                () => _container.GetBlobClient(PointerPath(model, role)).UploadAsync(
+                    BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(next, CoreJsonContext.Default.ModelPointer)),
+                    new BlobUploadOptions
+                    {
+                        Conditions = conditions,
+                        HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
+                    },
+                    cancellationToken),
                 cancellationToken);
         }
         catch (RequestFailedException ex) when (IsAlreadyExists(ex))
@@ -499,10 +508,29 @@ public sealed class BlobModelRegistry : IModelRegistry, IModelPointerProbe
             && string.Equals(stored, sha256, StringComparison.OrdinalIgnoreCase);
     }
 
-    private static async Task AppendAsync(AppendBlobClient blob, byte[] bytes, CancellationToken cancellationToken)
+    private static async Task<Response<BlobAppendInfo>> AppendAsync(AppendBlobClient blob, byte[] bytes, CancellationToken cancellationToken)
     {
         using var stream = new MemoryStream(bytes, writable: false);
-        await blob.AppendBlockAsync(stream, cancellationToken: cancellationToken);
+        return await blob.AppendBlockAsync(stream, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs a write after making sure the container exists; when the container vanished since (storage emptied,
+    /// e.g. an in-memory Azurite restarted), creates it again and retries the write once.
+    /// </summary>
+    private async Task<T> WriteAsync<T>(Func<Task<T>> write, CancellationToken cancellationToken)
+    {
+        await EnsureContainerAsync(cancellationToken);
+        try
+        {
+            return await write();
+        }
+        catch (RequestFailedException ex) when (_createContainer && ex.ErrorCode == BlobErrorCode.ContainerNotFound)
+        {
+            _containerReady = false;
+            await EnsureContainerAsync(cancellationToken);
+            return await write();
+        }
     }
 
     private async ValueTask EnsureContainerAsync(CancellationToken cancellationToken)

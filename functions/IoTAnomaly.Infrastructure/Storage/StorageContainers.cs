@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using Azure;
 using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Options;
 
 namespace IoTAnomaly.Infrastructure.Storage;
@@ -38,6 +40,26 @@ public sealed class StorageContainers
         }
 
         return container;
+    }
+
+    /// <summary>
+    /// Runs a write against a container, creating the container first if needed; when the container vanished since
+    /// (storage emptied, e.g. an in-memory Azurite restarted) it is created again and the write retried once.
+    /// </summary>
+    public async Task<T> WriteAsync<T>(string containerName, Func<BlobContainerClient, Task<T>> write, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        var container = await GetEnsuredAsync(containerName, cancellationToken);
+        try
+        {
+            return await write(container);
+        }
+        catch (RequestFailedException ex) when (Options.CreateContainers && ex.ErrorCode == BlobErrorCode.ContainerNotFound)
+        {
+            _ensured.TryRemove(containerName, out _);
+            container = await GetEnsuredAsync(containerName, cancellationToken);
+            return await write(container);
+        }
     }
 
     /// <summary>Creates every configured container that is missing.</summary>

@@ -4,6 +4,7 @@ using IoTAnomaly.Core.Detection;
 using IoTAnomaly.Core.Models;
 using IoTAnomaly.Core.Serialization;
 using IoTAnomaly.Infrastructure.Models;
+using IoTAnomaly.Infrastructure.Storage;
 using IoTAnomaly.Infrastructure.Tests.Fakes;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -281,6 +282,48 @@ public sealed class ChampionModelLoaderTests
                 ModelPollOutcome.RetryDeferred, ModelPollOutcome.Failed, ModelPollOutcome.RetryDeferred, ModelPollOutcome.Failed,
             },
             outcomes);
+    }
+
+    [TestMethod]
+    public async Task PollOnceAsync_KeepsServingAndRecovers_WhenStorageStopsAndRestarts()
+    {
+        // Its own Azurite, so stopping it does not disturb the other tests.
+        var azurite = await AzuriteLauncher.StartAsync();
+        var (blobPort, queuePort, tablePort) = (azurite.BlobPort, azurite.QueuePort, azurite.TablePort);
+        try
+        {
+            var time = new FakeTimeProvider(TestModels.Start);
+            var container = BlobServiceClientFactory.Create(azurite.ConnectionString).GetBlobContainerClient("models");
+            var registry = new BlobModelRegistry(container, time);
+            var holder = new ModelHolder();
+            using var loader = new ChampionModelLoader(
+                registry, new FakeDetectorFactory(), holder, time,
+                Options.Create(new ModelLoaderOptions { ModelName = Model, PollInterval = Interval }));
+            await TestModels.RegisterAsync(registry, Model, "v1");
+            await registry.PromoteAsync(Model, "v1", "initial", "test", null, None);
+            Assert.AreEqual(ModelPollOutcome.Loaded, await loader.PollOnceAsync(None));
+
+            azurite.Dispose();
+            time.Advance(Interval);
+            var down = await loader.PollOnceAsync(None);
+
+            Assert.AreEqual(ModelPollOutcome.StorageUnavailable, down);
+            Assert.AreEqual("v1", holder.Current!.Version);
+            Assert.IsNull(holder.LastLoadError, "an outage is not a bad model");
+
+            // Azurite is back (in-memory, so empty): a new champion is registered and picked up.
+            azurite = await AzuriteLauncher.StartAsync(new AzuriteLaunchOptions { BlobPort = blobPort, QueuePort = queuePort, TablePort = tablePort });
+            await TestModels.RegisterAsync(registry, Model, "v2");
+            await registry.PromoteAsync(Model, "v2", "after outage", "test", null, None);
+            time.Advance(Interval);
+
+            Assert.AreEqual(ModelPollOutcome.Loaded, await loader.PollOnceAsync(None));
+            Assert.AreEqual("v2", holder.Current!.Version);
+        }
+        finally
+        {
+            azurite.Dispose();
+        }
     }
 
     [TestMethod]
