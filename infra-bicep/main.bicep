@@ -114,18 +114,18 @@ param functionMaximumInstanceCount int = 100
 @maxValue(20)
 param functionAlwaysReadyHttpInstances int = 0
 
-@description('Optional. Name of the model the app scores with and retrains.')
-param modelName string = 'iotanomaly'
+@description('Optional. Name of the registry model the app scores with and retrains.')
+param modelName string = 'pump-fleet'
 
 @description('Optional. Six-field NCRONTAB schedule of the drift monitor.')
 param driftSchedule string = '0 */15 * * * *'
 
-@description('Optional. Retraining mode: Automatic promotes a better challenger, Approval waits for an operator.')
+@description('Optional. Retraining mode: auto promotes a better challenger, approval waits for an operator.')
 @allowed([
-  'Automatic'
-  'Approval'
+  'auto'
+  'approval'
 ])
-param retrainingMode string = 'Approval'
+param retrainingMode string = 'approval'
 
 @description('Optional. E-mail addresses of on-call.')
 param alertEmailAddresses string[] = []
@@ -346,6 +346,7 @@ module functionApp 'modules/functionapp.bicep' = {
     storageAccountName: names.storage
     deploymentContainerName: storage.outputs.deploymentContainerName
     eventHubsFullyQualifiedNamespace: eventHubs.outputs.fullyQualifiedNamespace
+    eventHubsNamespaceName: names.eventHubsNamespace
     eventHubName: eventHubs.outputs.eventHubName
     consumerGroupName: eventHubs.outputs.consumerGroupName
     appInsightsConnectionString: monitoring.outputs.connectionString

@@ -29,9 +29,9 @@ param functionInstanceMemoryMB = 2048
 param functionMaximumInstanceCount = 40
 param functionAlwaysReadyHttpInstances = 0
 
-param modelName = 'iotanomaly'
+param modelName = 'pump-fleet'
 param driftSchedule = '0 */15 * * * *'
-param retrainingMode = 'Automatic'
+param retrainingMode = 'auto'
 
 param alertEmailAddresses = empty(alertEmails) ? [] : split(alertEmails, ',')
 param alertWebhookUri = readEnvironmentVariable('ALERT_WEBHOOK_URI', '')

@@ -29,9 +29,9 @@ param functionInstanceMemoryMB = 2048
 param functionMaximumInstanceCount = 100
 param functionAlwaysReadyHttpInstances = 1
 
-param modelName = 'iotanomaly'
+param modelName = 'pump-fleet'
 param driftSchedule = '0 */15 * * * *'
-param retrainingMode = 'Approval'
+param retrainingMode = 'approval'
 
 param alertEmailAddresses = empty(alertEmails) ? [] : split(alertEmails, ',')
 param alertWebhookUri = readEnvironmentVariable('ALERT_WEBHOOK_URI', '')

@@ -25,6 +25,9 @@ param deploymentContainerName string
 @description('Required. Fully qualified Event Hubs namespace host name, e.g. <name>.servicebus.windows.net.')
 param eventHubsFullyQualifiedNamespace string
 
+@description('Required. Name of the Event Hubs namespace; Capture uses it as the first segment of its blob paths.')
+param eventHubsNamespaceName string
+
 @description('Required. Name of the telemetry event hub.')
 param eventHubName string
 
@@ -60,14 +63,18 @@ param maximumInstanceCount int = 100
 @maxValue(20)
 param alwaysReadyHttpInstances int = 0
 
-@description('Optional. Name of the model the app scores with and retrains (Scoring__ModelName).')
-param modelName string = 'iotanomaly'
+@description('Optional. Name of the registry model the app scores with, loads and retrains (Scoring__ModelName, ModelLoader__ModelName).')
+param modelName string = 'pump-fleet'
 
 @description('Optional. Six-field NCRONTAB schedule of the drift monitor (Drift__Schedule).')
 param driftSchedule string = '0 */15 * * * *'
 
-@description('Optional. Retraining mode (Retraining__Mode): Automatic promotes a better challenger, Approval waits for an operator.')
-param retrainingMode string = 'Approval'
+@description('Optional. Retraining mode (Retraining__Mode): auto promotes a better challenger, approval waits for an operator.')
+@allowed([
+  'auto'
+  'approval'
+])
+param retrainingMode string = 'approval'
 
 @description('Optional. Tags of the resources.')
 param tags object = {}
@@ -87,16 +94,22 @@ var appSettings = {
   EventHubConnection__fullyQualifiedNamespace: eventHubsFullyQualifiedNamespace
   EventHubConnection__credential: 'managedidentity'
   EventHubConnection__clientId: identityClientId
-  // Application storage (model registry, sinks) through DefaultAzureCredential.
+  // Trigger binding expressions: [EventHubTrigger("%EventHubName%", ConsumerGroup = "%EventHubConsumerGroup%")].
+  EventHubName: eventHubName
+  EventHubConsumerGroup: consumerGroupName
+  // Application storage (model registry, sinks, capture reader) through DefaultAzureCredential.
   Storage__BlobServiceUri: storageAccount.properties.primaryEndpoints.blob
+  Storage__ManagedIdentityClientId: identityClientId
   AZURE_CLIENT_ID: identityClientId
+  // Capture paths are {namespace}/{event hub}/{partition}/...; the training-window reader must use the same names.
+  Capture__Namespace: eventHubsNamespaceName
+  Capture__EventHub: eventHubName
   // Application Insights with Entra ID ingestion.
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
-  // Application options.
+  // Application options (sections bound by the Core and Infrastructure options classes).
   Scoring__ModelName: modelName
-  Scoring__EventHubName: eventHubName
-  Scoring__ConsumerGroup: consumerGroupName
+  ModelLoader__ModelName: modelName
   Drift__Schedule: driftSchedule
   Retraining__Mode: retrainingMode
 }

@@ -21,7 +21,14 @@ public sealed class TemplateSecurityTests
         "EventHubConnection__credential",
         "EventHubConnection__clientId",
         "Storage__BlobServiceUri",
+        "Storage__ManagedIdentityClientId",
         "AZURE_CLIENT_ID",
+        "EventHubName",
+        "EventHubConsumerGroup",
+        "Capture__Namespace",
+        "Capture__EventHub",
+        "Scoring__ModelName",
+        "ModelLoader__ModelName",
         "APPLICATIONINSIGHTS_CONNECTION_STRING",
         "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
         "Drift__Schedule",
@@ -163,6 +170,30 @@ public sealed class TemplateSecurityTests
         {
             Assert.DoesNotContain("AccountKey=", value, key);
             Assert.DoesNotContain("SharedAccessKey=", value, key);
+        }
+    }
+
+    [TestMethod]
+    public void OptionValues_MatchTheValidationOfTheOptionsClasses_InEveryEnvironment()
+    {
+        // RetrainingOptions.Mode: ^(auto|approval)$; ScoringOptions.ModelName: ^[a-z0-9][a-z0-9-]{0,62}$ (both validated on
+        // start, so a value outside them stops the app).
+        var parameters = CompiledTemplate.Root.GetProperty("parameters");
+        var modes = parameters.GetProperty("retrainingMode").GetProperty("allowedValues").EnumerateArray().Select(v => v.GetString()!).ToArray();
+        CollectionAssert.AreEquivalent(new[] { "auto", "approval" }, modes);
+
+        var modelNames = new List<string> { parameters.GetProperty("modelName").GetProperty("defaultValue").GetString()! };
+        foreach (var file in Directory.GetFiles(BicepCli.InfraDirectory, "*.bicepparam"))
+        {
+            var lines = File.ReadAllLines(file);
+            modelNames.Add(lines.Single(l => l.StartsWith("param modelName = ", StringComparison.Ordinal))["param modelName = ".Length..].Trim('\''));
+            var mode = lines.Single(l => l.StartsWith("param retrainingMode = ", StringComparison.Ordinal))["param retrainingMode = ".Length..].Trim('\'');
+            Assert.Contains(mode, modes, file);
+        }
+
+        foreach (var name in modelNames)
+        {
+            Assert.MatchesRegex("^[a-z0-9][a-z0-9-]{0,62}$", name);
         }
     }
 
