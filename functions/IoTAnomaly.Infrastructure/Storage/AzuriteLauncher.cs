@@ -66,6 +66,9 @@ public sealed class AzuriteLauncher : IAsyncDisposable, IDisposable
         QueuePort = queuePort;
         TablePort = tablePort;
         ConnectionString = BuildConnectionString(host, blobPort, queuePort, tablePort);
+
+        // Do not leave Azurite behind when this process ends without disposing it (a test host exiting, Ctrl+C).
+        AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
     }
 
     public string Host { get; }
@@ -182,6 +185,8 @@ public sealed class AzuriteLauncher : IAsyncDisposable, IDisposable
         {
             return;
         }
+
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
 
         try
         {
@@ -357,6 +362,8 @@ public sealed class AzuriteLauncher : IAsyncDisposable, IDisposable
             }
         }
     }
+
+    private void OnProcessExit(object? sender, EventArgs e) => Dispose();
 
     private static void AddOption(ProcessStartInfo start, string name, string value)
     {
