@@ -12,7 +12,7 @@ builder.AddLocalHostTelemetry();
 
 var app = builder.Build();
 app.MapLocalHost();
-await app.RunAsync();
+await app.RunLocalHostAsync();
 
 /// <summary>Entry point marker for WebApplicationFactory.</summary>
 public partial class Program;

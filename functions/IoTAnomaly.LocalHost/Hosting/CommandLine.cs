@@ -4,7 +4,7 @@ namespace IoTAnomaly.LocalHost.Hosting;
 
 /// <summary>
 /// The local host's own switches, taken out of the arguments before ASP.NET Core sees them and mapped to configuration:
-/// <c>--duration &lt;seconds&gt;</c> → <c>LocalHost:DurationSeconds</c>, <c>--no-simulator</c> → <c>Simulator:Enabled=false</c>.
+/// <c>--duration &lt;seconds&gt;</c> → <c>LocalHost:DurationSeconds</c>, <c>--no-simulator</c> → <c>LocalHost:Simulator=false</c>.
 /// Everything else (<c>--urls</c>, <c>--Section:Key=value</c>) is handed on unchanged.
 /// </summary>
 public static class CommandLine
@@ -20,7 +20,7 @@ public static class CommandLine
             var arg = args[i];
             if (arg is "--no-simulator")
             {
-                result.Add("--Simulator:Enabled=false");
+                result.Add("--LocalHost:Simulator=false");
             }
             else if (arg is "--duration" || arg.StartsWith("--duration=", StringComparison.Ordinal))
             {

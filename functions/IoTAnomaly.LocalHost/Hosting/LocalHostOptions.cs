@@ -49,6 +49,17 @@ public sealed class LocalHostOptions
     [Range(0.1, 31_536_000)]
     public double? DurationSeconds { get; set; }
 
+    /// <summary>Stream the simulated fleet (section <c>Simulator</c>) into this host's own ingest (command line <c>--no-simulator</c> turns it off).</summary>
+    public bool Simulator { get; set; } = true;
+
+    /// <summary>Readings per second the built-in simulator sends (in total, over the whole fleet).</summary>
+    [Range(1, 10_000_000)]
+    public double SimulatorReadingsPerSecond { get; set; } = 2000;
+
+    /// <summary>Readings per request the built-in simulator sends (as NDJSON).</summary>
+    [Range(1, 100_000)]
+    public int SimulatorBatchSize { get; set; } = 100;
+
     /// <summary>How often live progress is printed while the simulator runs.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(5);

@@ -1,9 +1,11 @@
 using IoTAnomaly.Core.Diagnostics;
 using IoTAnomaly.Core.Processing;
+using IoTAnomaly.Core.Simulation;
 using IoTAnomaly.Infrastructure.Models;
 using IoTAnomaly.Infrastructure.Storage;
 using IoTAnomaly.LocalHost.Api;
 using IoTAnomaly.LocalHost.Ingest;
+using IoTAnomaly.LocalHost.Run;
 using IoTAnomaly.LocalHost.Security;
 using IoTAnomaly.LocalHost.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -64,6 +66,14 @@ public static class LocalHostServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<PartitionWorkers>());
         services.AddSingleton<PredictService>();
 
+        // The main job: bootstrap model, simulated fleet, progress and run summary.
+        services.AddOptions<SimulatorOptions>().BindConfiguration(SimulatorOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ModelBootstrapper>();
+        services.AddSingleton<RunTracker>();
+        services.AddSingleton<IBatchCompletionObserver>(sp => sp.GetRequiredService<RunTracker>());
+        services.AddSingleton<LocalRunService>();
+        services.AddHostedService(sp => sp.GetRequiredService<LocalRunService>());
+
         // Security and limits.
         services.AddLocalHostSecurity();
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<LocalHostOptions>>((kestrel, options) => kestrel.Limits.MaxRequestBodySize = options.Value.MaxRequestBytes);
@@ -111,6 +121,9 @@ public static class LocalHostServiceCollectionExtensions
             });
         return builder;
     }
+
+    /// <summary>Runs the host; after it stopped, prints a <c>--duration</c> run's summary as the last line of stdout.</summary>
+    public static Task RunLocalHostAsync(this WebApplication app) => LocalRunService.RunLocalHostAsync(app);
 
     /// <summary>Security middleware and every route of the local host.</summary>
     public static WebApplication MapLocalHost(this WebApplication app)
