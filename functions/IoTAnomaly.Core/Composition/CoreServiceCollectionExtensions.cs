@@ -1,5 +1,7 @@
 using IoTAnomaly.Core.Detection;
+using IoTAnomaly.Core.Drift;
 using IoTAnomaly.Core.Processing;
+using IoTAnomaly.Core.Retraining;
 using IoTAnomaly.Core.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -25,6 +27,8 @@ public static class CoreServiceCollectionExtensions
         var services = builder.Services;
         services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ScoringOptions>().BindConfiguration(ScoringOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DriftOptions>().BindConfiguration(DriftOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RetrainingOptions>().BindConfiguration(RetrainingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ModelHolder>();
@@ -36,6 +40,12 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton(sp => new DuplicateFilter(sp.GetRequiredService<IOptions<TelemetryOptions>>().Value.DuplicateWindowSize));
         services.TryAddSingleton(sp => new TelemetryParser(sp.GetRequiredService<IOptions<TelemetryOptions>>().Value));
         services.TryAddSingleton<TelemetryBatchHandler>();
+
+        // Drift: the scoring path feeds the accumulator; the flusher and the monitor need the stores from storage.
+        services.TryAddSingleton<DriftSketchAccumulator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IScoredBatchObserver, DriftSketchAccumulator>(sp => sp.GetRequiredService<DriftSketchAccumulator>()));
+        services.TryAddSingleton<DriftSketchFlusher>();
+        services.TryAddSingleton<DriftMonitor>();
         return builder;
     }
 }

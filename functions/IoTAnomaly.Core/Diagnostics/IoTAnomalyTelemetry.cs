@@ -31,6 +31,14 @@ public static class IoTAnomalyTelemetry
 
     public static readonly Counter<long> IngestBackpressure = Meter.CreateCounter<long>("iotanomaly.ingest.backpressure", "{request}", "Ingest requests refused because a partition was full.");
 
+    public static readonly Counter<long> RetrainingRuns = Meter.CreateCounter<long>("iotanomaly.retraining.runs", "{run}", "Retraining runs started and finished, by outcome.");
+
+    public static readonly Counter<long> DriftChecks = Meter.CreateCounter<long>("iotanomaly.drift.checks", "{check}", "Drift checks, by verdict.");
+
+    public static readonly Counter<long> DriftDetected = Meter.CreateCounter<long>("iotanomaly.drift.detected", "{check}", "Drift checks whose verdict was drifted.");
+
+    public static readonly Histogram<double> DriftPsi = Meter.CreateHistogram<double>("iotanomaly.drift.psi", "1", "Population stability index per sensor at each drift check.");
+
     public static readonly Counter<long> SinkFailures = Meter.CreateCounter<long>("iotanomaly.sink.failures", "{failure}", "Sink writes that failed (the batch is retried).");
 
     // Tag names.
@@ -40,4 +48,6 @@ public static class IoTAnomalyTelemetry
     public const string SeverityTag = "severity";
     public const string PartitionTag = "partition";
     public const string OutcomeTag = "outcome";
+    public const string SensorTag = "sensor";
+    public const string VerdictTag = "verdict";
 }
