@@ -1,3 +1,4 @@
+using IoTAnomaly.Core.Detection;
 using IoTAnomaly.Core.Evaluation;
 using IoTAnomaly.Core.Evaluation.Baselines;
 
@@ -8,14 +9,12 @@ namespace IoTAnomaly.Cli;
 /// </summary>
 public static class ExperimentDetectorCatalog
 {
-    /// <summary>
-    /// The detector used when <c>--detector</c> is not given. For now the trivial z-score baseline, so the pipeline
-    /// runs end to end; to be switched to the PCA T²+Q detector when it lands.
-    /// </summary>
-    public const string DefaultName = ZScoreBaselineDetector.DetectorName;
+    /// <summary>The detector used when <c>--detector</c> is not given: the PCA T²+Q detector of Core/Detection.</summary>
+    public const string DefaultName = PcaDetectorTrainer.ModelType;
 
     private static readonly Dictionary<string, Func<IExperimentDetector>> Factories = new(StringComparer.OrdinalIgnoreCase)
     {
+        [PcaDetectorTrainer.ModelType] = () => new PcaExperimentDetector(),
         [ZScoreBaselineDetector.DetectorName] = () => new ZScoreBaselineDetector(),
     };
 

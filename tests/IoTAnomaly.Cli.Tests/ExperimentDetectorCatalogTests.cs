@@ -23,6 +23,10 @@ public sealed class ExperimentDetectorCatalogTests
     }
 
     [TestMethod]
+    public void Create_ReturnsPcaDetector_ForDefaultName()
+        => Assert.AreEqual("pca-t2q", ExperimentDetectorCatalog.Create(ExperimentDetectorCatalog.DefaultName).Name);
+
+    [TestMethod]
     public void Names_ContainDefault()
         => CollectionAssert.Contains(ExperimentDetectorCatalog.Names.ToArray(), ExperimentDetectorCatalog.DefaultName);
 }

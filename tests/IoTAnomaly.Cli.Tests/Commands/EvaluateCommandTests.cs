@@ -1,5 +1,4 @@
 using System.Text.Json;
-using IoTAnomaly.Core.Evaluation.Baselines;
 using IoTAnomaly.Testing;
 
 namespace IoTAnomaly.Cli.Tests.Commands;
@@ -28,7 +27,7 @@ public sealed class EvaluateCommandTests
         Assert.IsTrue(root.GetProperty("far").GetDouble() is >= 0 and <= 100);
         Assert.IsTrue(root.GetProperty("mar").GetDouble() is >= 0 and <= 100);
         Assert.IsTrue(root.GetProperty("nabStandard").GetDouble() is > -100 and <= 100);
-        Assert.AreEqual(ZScoreBaselineDetector.DetectorName, root.GetProperty("detector").GetString());
+        Assert.AreEqual(ExperimentDetectorCatalog.DefaultName, root.GetProperty("detector").GetString());
         Assert.AreEqual(20, root.GetProperty("files").GetInt32());
         Assert.AreEqual(79, root.GetProperty("changePoints").GetInt32());
         Assert.AreEqual(20, root.GetProperty("perFile").GetArrayLength());
@@ -44,6 +43,7 @@ public sealed class EvaluateCommandTests
 
         Assert.AreEqual(0, exitCode);
         Assert.Contains("NAB standard", output);
+        Assert.Contains("alarm % on anomaly-free/anomaly-free.csv", output);
         Assert.DoesNotContain("\"nabStandard\"", output);
     }
 
