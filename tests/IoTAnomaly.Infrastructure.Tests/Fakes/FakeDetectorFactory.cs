@@ -22,12 +22,14 @@ internal sealed class FakeDetectorFactory : IDetectorFactory
 
     public int Created => Volatile.Read(ref _created);
 
+    /// <summary>A valid fake bundle; deterministic, so the same version always has the same bytes and hash.</summary>
     public static byte[] CreateZip(string version)
     {
         using var buffer = new MemoryStream();
         using (var archive = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
         {
             var entry = archive.CreateEntry("model.txt");
+            entry.LastWriteTime = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero); // same version, same bytes
             using var writer = new StreamWriter(entry.Open(), Encoding.UTF8);
             writer.Write(version);
         }

@@ -87,10 +87,11 @@ public sealed class BlobModelRegistryTests
     public async Task RegisterAsync_CompletesEarlierAttempt_WhenOnlyTheSameZipWasStored()
     {
         var registry = await TestModels.NewRegistryAsync();
-        await TestModels.RegisterAsync(registry, Model, "v1");
+        var zip = FakeDetectorFactory.CreateZip("v1");
+        await registry.RegisterAsync(TestModels.Manifest(Model, "v1"), zip, "test", None);
         await registry.Container.GetBlobClient("pump-fleet/v1/manifest.json").DeleteAsync(cancellationToken: None);
 
-        await TestModels.RegisterAsync(registry, Model, "v1");
+        await registry.RegisterAsync(TestModels.Manifest(Model, "v1"), zip, "test", None);
 
         Assert.HasCount(1, await registry.ListVersionsAsync(Model, None));
     }
