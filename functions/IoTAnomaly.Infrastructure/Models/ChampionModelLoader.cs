@@ -151,9 +151,16 @@ public sealed class ChampionModelLoader : IDisposable
         Debug.Assert(pointer is not null, "The pointer is read whenever its ETag is new.");
         if (_holder.Current is { } current && current.Version == pointer.Version && current.Manifest.Name == model)
         {
-            // The pointer was rewritten but still names the loaded version.
+            // The pointer was rewritten but names the loaded version again (e.g. rolled back after a bad promotion):
+            // nothing to download; a failure reported for the bad version no longer applies, so clear it.
             _loadedETag = etag;
             _failedETag = null;
+            _failures = 0;
+            if (_holder.LastLoadError is not null)
+            {
+                _holder.Swap(current with { PointerETag = etag });
+            }
+
             return ModelPollOutcome.Unchanged;
         }
 

@@ -232,6 +232,27 @@ public sealed class ChampionModelLoaderTests
     }
 
     [TestMethod]
+    public async Task PollOnceAsync_ClearsLoadErrorWithoutReloading_WhenRolledBackToLoadedVersion()
+    {
+        using var rig = await Rig.CreateAsync();
+        await rig.RegisterAndPromoteAsync("v1");
+        await rig.Loader.PollOnceAsync(None);
+        rig.Factory.FailForVersion = "v2";
+        await rig.RegisterAndPromoteAsync("v2");
+        Assert.AreEqual(ModelPollOutcome.Failed, await rig.NextPollAsync());
+        Assert.IsNotNull(rig.Holder.LastLoadError);
+
+        await rig.Registry.RollbackAsync(Model, "v2 does not load", "oncall", None);
+        var outcome = await rig.NextPollAsync();
+
+        Assert.AreEqual(ModelPollOutcome.Unchanged, outcome);
+        Assert.AreEqual("v1", rig.Holder.Current!.Version);
+        Assert.IsNull(rig.Holder.LastLoadError);
+        Assert.AreEqual(1, rig.Factory.Created, "v1 was not built again");
+        Assert.AreEqual(ModelPollOutcome.Unchanged, await rig.NextPollAsync());
+    }
+
+    [TestMethod]
     public async Task PollOnceAsync_KeepsLastGood_WhenModelBlobDeleted()
     {
         using var rig = await Rig.CreateAsync();
