@@ -41,6 +41,24 @@ public static class IoTAnomalyTelemetry
 
     public static readonly Counter<long> SinkFailures = Meter.CreateCounter<long>("iotanomaly.sink.failures", "{failure}", "Sink writes that failed (the batch is retried).");
 
+    private static Func<(long Devices, long Silent)>? s_deviceCounts;
+
+    /// <summary>Devices known to this process, and those silent longer than the gap threshold (observed on collection).</summary>
+    public static readonly ObservableGauge<long> DevicesSilent = Meter.CreateObservableGauge(
+        "iotanomaly.devices.silent",
+        () => Volatile.Read(ref s_deviceCounts)?.Invoke().Silent ?? 0,
+        "{device}",
+        "Devices that sent nothing for longer than Scoring:GapThreshold.");
+
+    public static readonly ObservableGauge<long> DevicesKnown = Meter.CreateObservableGauge(
+        "iotanomaly.devices.known",
+        () => Volatile.Read(ref s_deviceCounts)?.Invoke().Devices ?? 0,
+        "{device}",
+        "Devices this process has seen.");
+
+    /// <summary>Points the device gauges at the process's device table (the last registration wins).</summary>
+    public static void TrackDevices(Func<(long Devices, long Silent)> counts) => Volatile.Write(ref s_deviceCounts, counts);
+
     // Tag names.
     public const string DeviceIdTag = "device.id";
     public const string ModelVersionTag = "model.version";

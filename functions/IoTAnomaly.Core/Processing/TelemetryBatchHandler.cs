@@ -50,6 +50,22 @@ public sealed class TelemetryBatchHandler
         _scoring = scoring.Value;
         _time = time;
         _logger = logger;
+        var gap = _scoring.GapThreshold.Ticks;
+        IoTAnomalyTelemetry.TrackDevices(() =>
+        {
+            var now = _time.GetUtcNow().UtcTicks;
+            long known = 0, silent = 0;
+            foreach (var device in _devices.Entries)
+            {
+                known++;
+                if (device.LastSeenTicks > 0 && now - device.LastSeenTicks > gap)
+                {
+                    silent++;
+                }
+            }
+
+            return (known, silent);
+        });
     }
 
     public DeviceTable Devices => _devices;
