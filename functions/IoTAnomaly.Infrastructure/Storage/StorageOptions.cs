@@ -87,6 +87,12 @@ public sealed class StorageOptions : IValidatableObject
         {
             yield return new ValidationResult($"{SectionName}:{nameof(BlobServiceUri)} must be an absolute URI.", [nameof(BlobServiceUri)]);
         }
+        else if (BlobServiceUri is not null && BlobServiceUri.Scheme != Uri.UriSchemeHttps && !BlobServiceUri.IsLoopback)
+        {
+            // Bearer tokens are never sent in clear text; plain HTTP only for an emulator on this machine.
+            yield return new ValidationResult(
+                $"{SectionName}:{nameof(BlobServiceUri)} must use https (http only for a loopback emulator).", [nameof(BlobServiceUri)]);
+        }
 
         if (AllContainers.Distinct(StringComparer.Ordinal).Count() != AllContainers.Count)
         {

@@ -75,6 +75,8 @@ public sealed class StorageCompositionTests
     [DataRow(null, null, "exactly one")]
     [DataRow("UseDevelopmentStorage=true", "https://acct.blob.core.windows.net", "exactly one")]
     [DataRow("UseDevelopmentStorage=true", null, "ModelsContainer")]
+    [DataRow(null, "http://acct.blob.core.windows.net", "https")]
+    [DataRow(null, "/relative", "absolute")]
     public void AddIoTAnomalyStorage_FailsOnStart_WhenConfigurationInvalid(string? connection, string? uri, string expected)
     {
         var settings = new Dictionary<string, string?> { ["Storage:ConnectionString"] = connection, ["Storage:BlobServiceUri"] = uri };
