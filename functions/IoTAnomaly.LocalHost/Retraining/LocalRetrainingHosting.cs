@@ -1,0 +1,104 @@
+using Cronos;
+using IoTAnomaly.Core.Drift;
+using IoTAnomaly.Infrastructure.Retraining;
+using Microsoft.Extensions.Options;
+
+namespace IoTAnomaly.LocalHost.Retraining;
+
+/// <summary>The local stand-ins for the DriftMonitor timer, the sketch flush, and Durable Functions.</summary>
+public static class LocalRetrainingHosting
+{
+    /// <summary>
+    /// Adds the drift and retraining stores and activities (the same ones the Functions app uses), the local runner
+    /// (instead of Durable), a hosted service that flushes drift sketches every <c>Drift:FlushInterval</c>, and one that
+    /// runs the drift check on the <c>Drift:Schedule</c> cron — the TimerTrigger's own setting.
+    /// </summary>
+    public static TBuilder AddLocalRetraining<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.AddIoTAnomalyRetraining();
+        builder.AddLocalRetrainingRunner();
+        builder.Services.AddHostedService<DriftSketchFlushService>();
+        builder.Services.AddHostedService<DriftMonitorService>();
+        return builder;
+    }
+}
+
+/// <summary>Flushes the scoring path's drift sketches periodically, and once more at shutdown.</summary>
+internal sealed partial class DriftSketchFlushService(DriftSketchFlusher flusher, IOptions<DriftOptions> options, TimeProvider time, ILogger<DriftSketchFlushService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.FlushInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                await FlushAsync(stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One flush; a storage error is logged and the window is kept for the next flush.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await flusher.FlushOnceAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogFlushFailed(logger, ex);
+        }
+    }
+
+    [LoggerMessage(EventId = 3601, Level = LogLevel.Warning, Message = "Flushing drift sketches failed; the window is kept for the next flush")]
+    private static partial void LogFlushFailed(ILogger logger, Exception exception);
+}
+
+/// <summary>Runs the drift check on the six-field cron of <c>Drift:Schedule</c> (the TimerTrigger's schedule in Azure).</summary>
+internal sealed partial class DriftMonitorService(DriftMonitor monitor, IOptions<DriftOptions> options, TimeProvider time, ILogger<DriftMonitorService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var cron = CronExpression.Parse(options.Value.Schedule, CronFormat.IncludeSeconds);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var now = time.GetUtcNow();
+                var next = cron.GetNextOccurrence(now.UtcDateTime, TimeZoneInfo.Utc);
+                if (next is null)
+                {
+                    return;
+                }
+
+                await Task.Delay(next.Value - now.UtcDateTime, time, stoppingToken).ConfigureAwait(false);
+                try
+                {
+                    await monitor.RunOnceAsync(stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogCheckFailed(logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    [LoggerMessage(EventId = 3602, Level = LogLevel.Error, Message = "The drift check failed; it runs again on schedule")]
+    private static partial void LogCheckFailed(ILogger logger, Exception exception);
+}
