@@ -26,11 +26,15 @@ public sealed class PcaDetector : IAnomalyDetector
     private readonly int _calibrationReadings;
     private readonly double _adaptation;
     private readonly double _alarmAdaptation;
+    private readonly double _ewma;
+    private readonly double _ewmaScale;
     private readonly string[] _sensors;
 
     internal PcaDetector(
-        ModelManifest manifest, PcaParameters parameters, double[] componentVariances, int smoothingWindow, int calibrationReadings, double adaptation, double alarmAdaptation)
+        ModelManifest manifest, PcaParameters parameters, double[] componentVariances, int smoothingWindow, int calibrationReadings, double adaptation, double alarmAdaptation, double ewmaWeight)
     {
+        _ewma = ewmaWeight;
+        _ewmaScale = ewmaWeight > 0 ? Math.Sqrt((2 - ewmaWeight) / ewmaWeight) : 1;
         _adaptation = adaptation;
         _alarmAdaptation = alarmAdaptation;
         Manifest = manifest;
@@ -143,6 +147,23 @@ public sealed class PcaDetector : IAnomalyDetector
             for (var i = 0; i < z.Length; i++)
             {
                 var zi = ((values[i] - offset[i]) * scale[i]) - mean[i];
+                z[i] = zi;
+                zz += zi * zi;
+            }
+        }
+
+        if (_ewma > 0)
+        {
+            // MEWMA: e ← λz + (1 − λ)e; z ← e·√((2 − λ)/λ) has the covariance of a single standardized reading.
+            Span<double> e = s.Ewma;
+            e = e[..z.Length];
+            var keep = 1 - _ewma;
+            zz = 0;
+            for (var i = 0; i < z.Length; i++)
+            {
+                var ei = (_ewma * z[i]) + (keep * e[i]);
+                e[i] = ei;
+                var zi = ei * _ewmaScale;
                 z[i] = zi;
                 zz += zi * zi;
             }

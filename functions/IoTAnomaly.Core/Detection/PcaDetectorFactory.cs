@@ -50,6 +50,7 @@ public sealed class PcaDetectorFactory : IDetectorFactory
         var calibration = ParseInt(manifest, PcaManifestKeys.DeviceCalibrationReadings, 0, int.MaxValue);
         var adaptation = OptionalRate(manifest, PcaManifestKeys.BaselineAdaptation);
         var alarmAdaptation = OptionalRate(manifest, PcaManifestKeys.AlarmAdaptation);
+        var ewma = OptionalRate(manifest, PcaManifestKeys.EwmaWeight);
 
         ITransformer model;
         try
@@ -72,7 +73,7 @@ public sealed class PcaDetectorFactory : IDetectorFactory
                 $"The manifest's '{PcaManifestKeys.ComponentVariances}' holds {variances.Length} values; the model has rank {parameters.Rank} and all must be positive.");
         }
 
-        return new PcaDetector(manifest, parameters, variances, window, calibration, adaptation, alarmAdaptation);
+        return new PcaDetector(manifest, parameters, variances, window, calibration, adaptation, alarmAdaptation, ewma);
     }
 
     private static double OptionalRate(ModelManifest manifest, string key)

@@ -55,6 +55,12 @@ public sealed class PcaDetectorOptions
     /// <summary>EWMA weight of the device centre for flagged readings after calibration (0 = alarms never move the centre).</summary>
     public double AlarmAdaptation { get; init; }
 
+    /// <summary>
+    /// Weight λ of a multivariate EWMA of the standardized reading (MEWMA); T², Q and contributions are computed on
+    /// the EWMA vector rescaled by √((2 − λ)/λ), so the control limits keep their meaning. 0 = pointwise statistics.
+    /// </summary>
+    public double EwmaWeight { get; init; }
+
     /// <summary>Trailing median window over the scaled T² and Q (1 = no smoothing).</summary>
     public int SmoothingWindow { get; init; } = DefaultSmoothingWindow;
 
@@ -95,6 +101,11 @@ public sealed class PcaDetectorOptions
         if (!(QMargin > 0) || double.IsInfinity(QMargin))
         {
             throw new ArgumentOutOfRangeException(nameof(QMargin), QMargin, "Must be positive and finite.");
+        }
+
+        if (!(EwmaWeight >= 0 && EwmaWeight < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(EwmaWeight), EwmaWeight, "Must be in [0, 1).");
         }
 
         if (!(AlarmAdaptation >= 0 && AlarmAdaptation < 1))

@@ -114,6 +114,7 @@ public sealed class PcaDetectorTrainer
             [PcaManifestKeys.QMargin] = _options.QMargin.ToString("R", CultureInfo.InvariantCulture),
             [PcaManifestKeys.BaselineAdaptation] = _options.BaselineAdaptation.ToString("R", CultureInfo.InvariantCulture),
             [PcaManifestKeys.AlarmAdaptation] = _options.AlarmAdaptation.ToString("R", CultureInfo.InvariantCulture),
+            [PcaManifestKeys.EwmaWeight] = _options.EwmaWeight.ToString("R", CultureInfo.InvariantCulture),
             [PcaManifestKeys.Seed] = _options.Seed.ToString(CultureInfo.InvariantCulture),
             [PcaManifestKeys.Oversampling] = _options.Oversampling.ToString(CultureInfo.InvariantCulture),
             [PcaManifestKeys.ConstantSensors] = string.Join(';', constant.Select(i => request.Sensors[i])),
@@ -129,7 +130,7 @@ public sealed class PcaDetectorTrainer
             ExpectedAnomalyRate = 1 - _options.Confidence,
         };
         var manifest = BuildManifest(request, version, sensors, draftThresholds, hash, n, hyper, []);
-        var detector = new PcaDetector(manifest, parameters, variances, _options.SmoothingWindow, 0, 0, 0);
+        var detector = new PcaDetector(manifest, parameters, variances, _options.SmoothingWindow, 0, 0, 0, _options.EwmaWeight);
         var calibrationRate = AlarmRate(detector, calibration);
         var fitRate = AlarmRate(detector, rows[..(fitRows * d)]);
         var metrics = new Dictionary<string, double>
@@ -148,7 +149,7 @@ public sealed class PcaDetectorTrainer
             ExpectedAnomalyRate = Math.Max(1 - _options.Confidence, calibrationRate),
         };
         manifest = BuildManifest(request, version, sensors, thresholds, hash, n, hyper, metrics);
-        detector = new PcaDetector(manifest, parameters, variances, _options.SmoothingWindow, _options.DeviceCalibrationReadings, _options.BaselineAdaptation, _options.AlarmAdaptation);
+        detector = new PcaDetector(manifest, parameters, variances, _options.SmoothingWindow, _options.DeviceCalibrationReadings, _options.BaselineAdaptation, _options.AlarmAdaptation, _options.EwmaWeight);
         progress?.Report(1.0);
         return (new PcaTrainingResult(zip, manifest), detector);
     }
@@ -483,7 +484,7 @@ public sealed class PcaDetectorTrainer
         var t2 = new double[n];
         var q = new double[n];
         var manifest = PlaceholderManifest(d);
-        var detector = new PcaDetector(manifest, p, variances, 1, 0, 0, 0);
+        var detector = new PcaDetector(manifest, p, variances, 1, 0, 0, 0, _options.EwmaWeight);
         var state = (PcaDeviceState)detector.CreateDeviceState();
         for (var r = 0; r < n; r++)
         {

@@ -16,6 +16,7 @@ public sealed class PcaDeviceState : DeviceDetectorState
         Z = new double[dimension];
         T = new double[rank];
         Reconstructed = new double[dimension];
+        Ewma = new double[dimension];
         Weighted = new double[dimension];
         T2Window = new double[smoothingWindow];
         QWindow = new double[smoothingWindow];
@@ -35,6 +36,9 @@ public sealed class PcaDeviceState : DeviceDetectorState
     internal double[] T { get; }
 
     internal double[] Reconstructed { get; }
+
+    /// <summary>MEWMA of the standardized readings (unused when the detector's EWMA weight is 0).</summary>
+    internal double[] Ewma { get; }
 
     internal double[] Weighted { get; }
 

@@ -78,6 +78,9 @@ public static class PcaManifestKeys
     /// <summary>Optional (default 0): EWMA weight of the device centre after calibration.</summary>
     public const string BaselineAdaptation = "baselineAdaptation";
 
+    /// <summary>Optional (default 0): MEWMA weight λ on the standardized readings.</summary>
+    public const string EwmaWeight = "ewmaWeight";
+
     /// <summary>Optional (default 0): EWMA weight of the device centre for flagged readings after calibration.</summary>
     public const string AlarmAdaptation = "alarmAdaptation";
     public const string Seed = "seed";

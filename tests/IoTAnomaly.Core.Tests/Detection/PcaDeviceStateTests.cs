@@ -96,4 +96,41 @@ public sealed class PcaDeviceStateTests
 
         Assert.IsTrue(third.IsAnomaly, "three of the last five readings faulty must alarm");
     }
+
+    [TestMethod]
+    public void Ewma_DetectsSmallSustainedShift_ThatPointwiseScoringMisses()
+    {
+        var rows = new SyntheticPlant(27).Rows(3000);
+        var pointwise = AlarmRate(new PcaDetectorOptions { DeviceCalibrationReadings = 0 }, rows, ShiftSigmas);
+        var ewma = AlarmRate(new PcaDetectorOptions { DeviceCalibrationReadings = 0, EwmaWeight = 0.1 }, rows, ShiftSigmas);
+        var ewmaNormal = AlarmRate(new PcaDetectorOptions { DeviceCalibrationReadings = 0, EwmaWeight = 0.1 }, rows, 0);
+
+        Assert.IsLessThan(0.5, pointwise, $"pointwise alarm rate {pointwise}");
+        Assert.IsGreaterThan(0.9, ewma, $"EWMA alarm rate {ewma}");
+        Assert.IsLessThan(0.05, ewmaNormal, $"EWMA alarm rate on normal data {ewmaNormal}");
+    }
+
+    private const double ShiftSigmas = 0.35;
+
+    private static double AlarmRate(PcaDetectorOptions options, double[][] training, double shiftSigmas)
+    {
+        var detector = new PcaDetectorFactory().Create(new PcaDetectorTrainer(options).Train(SyntheticPlant.Request(training)).ToBundle());
+        var state = detector.CreateDeviceState();
+        var contributions = new double[8];
+        var plant = new SyntheticPlant(28);
+        foreach (var row in plant.Rows(100))
+        {
+            detector.Score(row, state, contributions);
+        }
+
+        var alarms = 0;
+        for (var i = 0; i < 500; i++)
+        {
+            var row = plant.Next();
+            row[4] += shiftSigmas * SyntheticPlant.Sigma(4);
+            alarms += detector.Score(row, state, contributions).IsAnomaly && i >= 50 ? 1 : 0;
+        }
+
+        return alarms / 450.0;
+    }
 }
