@@ -154,7 +154,7 @@ param alertFunctionFailures int = 5
 @minValue(1)
 param alertConsumerLag int = 10000
 
-@description('Optional. Minutes without readings after which a device counts as silent.')
+@description('Optional. Minutes the app must keep reporting silent devices (no reading for longer than Scoring__GapThreshold) before the device-silent alert pages on-call.')
 @minValue(5)
 @maxValue(720)
 param alertDeviceSilentMinutes int = 15

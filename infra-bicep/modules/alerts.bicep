@@ -47,7 +47,7 @@ param functionFailuresThreshold int = 5
 @minValue(1)
 param consumerLagThreshold int = 10000
 
-@description('Optional. Minutes without a reading after which a device counts as silent.')
+@description('Optional. Minutes the app must keep reporting silent devices (gauge iotanomaly.devices.silent: no reading for longer than the app setting Scoring__GapThreshold) before on-call is paged.')
 @minValue(5)
 @maxValue(720)
 param deviceSilentMinutes int = 15
@@ -120,23 +120,23 @@ var logAlerts = [
   {
     key: 'drift-detected'
     displayName: 'IoTAnomaly: data drift detected'
-    description: 'The drift monitor reported drift (metric iotanomaly.drift.detected) in the last hour; retraining starts on its own.'
+    description: 'The drift monitor reported drift (metric iotanomaly.drift.detected, tagged with the champion\'s model.version) in the last hour; retraining starts on its own.'
     severity: 3
     scope: appInsightsResourceId
     frequency: 'PT15M'
     window: 'PT1H'
-    query: 'customMetrics | where name == "iotanomaly.drift.detected" | extend model = tostring(customDimensions["model.name"]) | summarize detections = sum(valueSum) by model'
+    query: 'customMetrics | where name == "iotanomaly.drift.detected" | extend modelVersion = tostring(customDimensions["model.version"]) | summarize detections = sum(valueSum) by modelVersion'
     measure: 'detections'
     aggregation: 'Total'
     dimensions: [
-      'model'
+      'modelVersion'
     ]
     threshold: 0
   }
   {
     key: 'retraining-failed'
     displayName: 'IoTAnomaly: retraining failed'
-    description: 'A retraining run ended with outcome=failed (metric iotanomaly.retraining.runs) in the last hour.'
+    description: 'A retraining run ended with outcome=failed (metric iotanomaly.retraining.runs, which also counts started, promoted, rejected, dry-run and insufficient-data) in the last hour.'
     severity: 2
     scope: appInsightsResourceId
     frequency: 'PT15M'
@@ -194,16 +194,17 @@ var logAlerts = [
   {
     key: 'device-silent'
     displayName: 'IoTAnomaly: device silent'
-    description: 'A device that sent readings in the last day has sent none for ${deviceSilentMinutes} minutes (last iotanomaly.readings.scored or iotanomaly.readings.rejected), or the app reported it silent (metric iotanomaly.devices.silent).'
+    description: 'Devices that sent readings before have sent none for longer than Scoring:GapThreshold, continuously for ${deviceSilentMinutes} minutes (gauge iotanomaly.devices.silent, observed per app instance; it carries no device id, so the alert is per instance).'
     severity: 3
     scope: appInsightsResourceId
     frequency: 'PT15M'
     window: 'P1D'
-    query: 'let silentAfter = ${deviceSilentMinutes}m; let byLastReading = customMetrics | where name in ("iotanomaly.readings.scored", "iotanomaly.readings.rejected") | extend device = tostring(customDimensions["device.id"]) | where isnotempty(device) | summarize lastSeen = max(timestamp) by device | where lastSeen < ago(silentAfter) | project device; let reported = customMetrics | where timestamp > ago(silentAfter) | where name == "iotanomaly.devices.silent" and valueMax > 0 | extend device = tostring(customDimensions["device.id"]) | project device = iff(isempty(device), "(fleet)", device); union byLastReading, reported | summarize silent = count() by device'
+    query: 'customMetrics | where name == "iotanomaly.devices.silent" and timestamp > ago(${deviceSilentMinutes}m) | extend device = "(fleet)", instance = cloud_RoleInstance | summarize silent = min(valueMin), samples = count() by device, instance | where samples >= 2'
     measure: 'silent'
     aggregation: 'Maximum'
     dimensions: [
       'device'
+      'instance'
     ]
     threshold: 0
   }

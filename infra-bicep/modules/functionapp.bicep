@@ -66,7 +66,7 @@ param alwaysReadyHttpInstances int = 0
 @description('Optional. Name of the registry model the app scores with, loads and retrains (Scoring__ModelName, ModelLoader__ModelName).')
 param modelName string = 'pump-fleet'
 
-@description('Optional. Six-field NCRONTAB schedule of the drift monitor (Drift__Schedule).')
+@description('Optional. Six-field NCRONTAB schedule of the drift monitor (DriftSchedule for the timer trigger, Drift__Schedule for the options).')
 param driftSchedule string = '0 */15 * * * *'
 
 @description('Optional. Retraining mode (Retraining__Mode): auto promotes a better challenger, approval waits for an operator.')
@@ -94,9 +94,12 @@ var appSettings = {
   EventHubConnection__fullyQualifiedNamespace: eventHubsFullyQualifiedNamespace
   EventHubConnection__credential: 'managedidentity'
   EventHubConnection__clientId: identityClientId
-  // Trigger binding expressions: [EventHubTrigger("%EventHubName%", ConsumerGroup = "%EventHubConsumerGroup%")].
+  // Trigger binding expressions: [EventHubTrigger("%EventHubName%", ConsumerGroup = "%EventHubConsumerGroup%")] and
+  // [TimerTrigger("%DriftSchedule%")]. Flat names on purpose: the host resolves %Name% against the app setting of exactly
+  // that name, and a nested Drift__Schedule is not reliably resolved there (it is the Drift:Schedule option below).
   EventHubName: eventHubName
   EventHubConsumerGroup: consumerGroupName
+  DriftSchedule: driftSchedule
   // Application storage (model registry, sinks, capture reader) through DefaultAzureCredential.
   Storage__BlobServiceUri: storageAccount.properties.primaryEndpoints.blob
   Storage__ManagedIdentityClientId: identityClientId

@@ -91,7 +91,7 @@ public sealed class AlertAndWorkbookTests
             .Select(o => o.GetProperty("query").GetString()!)
             .ToArray();
 
-        foreach (var required in new[] { "device.id", "sensor.name", "model.version", "iotanomaly.retraining.runs" })
+        foreach (var required in new[] { "device.id", "customDimensions[\"sensor\"]", "iotanomaly.drift.psi", "model.version", "iotanomaly.retraining.runs" })
         {
             Assert.IsTrue(queries.Any(q => q.Contains(required, StringComparison.Ordinal)), $"the workbook has no query over {required}");
         }

@@ -32,6 +32,7 @@ public sealed class TemplateSecurityTests
         "APPLICATIONINSIGHTS_CONNECTION_STRING",
         "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
         "Drift__Schedule",
+        "DriftSchedule",
         "Retraining__Mode",
     ];
 
@@ -202,6 +203,7 @@ public sealed class TemplateSecurityTests
     {
         var schedule = AppSettings()["Drift__Schedule"];
         var parameter = schedule.Trim('[', ']');
+        Assert.AreEqual(schedule, AppSettings()["DriftSchedule"], "the timer trigger's DriftSchedule and the Drift__Schedule option must be the same cron");
         var defaultValue = CompiledTemplate.Root.GetProperty("parameters").GetProperty("driftSchedule").GetProperty("defaultValue").GetString()!;
 
         Assert.Contains("driftSchedule", parameter);
