@@ -220,7 +220,7 @@ public sealed class PcaDetectorTrainer
             throw new ArgumentException($"Physical bounds must be given for all {d} sensors with Min < Max.", nameof(request));
         }
 
-        if (request.Sensors.Count(_ => true) - ConstantCount(rows, d) < 2)
+        if (d - ConstantCount(rows, d) < 2)
         {
             throw new ArgumentException("Fewer than two sensors vary in the training data; a PCA model cannot be fitted.", nameof(request));
         }
