@@ -97,9 +97,16 @@ public sealed class BlobDeadLetterSink : IDeadLetterSink
 
     /// <summary>
     /// The most recent dead letters received in [<paramref name="from"/>, <paramref name="to"/>], newest first, at most
+    /// <paramref name="max"/>, optionally of one device.
+    /// </summary>
+    public Task<IReadOnlyList<DeadLetterRecord>> QueryAsync(DateTimeOffset from, DateTimeOffset to, string? deviceId, int max, CancellationToken cancellationToken)
+        => QueryAsync(from, to, deviceId, reason: null, max, cancellationToken);
+
+    /// <summary>
+    /// The most recent dead letters received in [<paramref name="from"/>, <paramref name="to"/>], newest first, at most
     /// <paramref name="max"/>, optionally of one device and/or one reason code (e.g. <c>malformed-json</c>).
     /// </summary>
-    public async Task<IReadOnlyList<DeadLetterRecord>> QueryAsync(DateTimeOffset from, DateTimeOffset to, string? deviceId, int max, CancellationToken cancellationToken, string? reason = null)
+    public async Task<IReadOnlyList<DeadLetterRecord>> QueryAsync(DateTimeOffset from, DateTimeOffset to, string? deviceId, string? reason, int max, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(max);
         if (max == 0 || to < from)

@@ -72,7 +72,7 @@ public sealed class BlobDeadLetterSinkTests
 
         var all = await sink.QueryAsync(T0, T0.AddDays(2), null, 10, TestContext.CancellationToken);
         var device = await sink.QueryAsync(T0, T0.AddDays(2), "pump-002", 10, TestContext.CancellationToken);
-        var reason = await sink.QueryAsync(T0, T0.AddDays(2), null, 10, TestContext.CancellationToken, reason: "duplicate-message");
+        var reason = await sink.QueryAsync(T0, T0.AddDays(2), null, "duplicate-message", 10, TestContext.CancellationToken);
         var window = await sink.QueryAsync(T0.AddHours(1), T0.AddHours(30), null, 10, TestContext.CancellationToken);
 
         CollectionAssert.AreEqual(new[] { "d", "c", "b", "a" }, all.Select(r => r.MessageId).ToArray());
