@@ -1,0 +1,168 @@
+using IoTAnomaly.Core.Drift;
+using IoTAnomaly.Infrastructure.Drift;
+using IoTAnomaly.Testing;
+
+namespace IoTAnomaly.Infrastructure.Tests.Drift;
+
+[TestClass]
+public sealed class BlobDriftStoreTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 22, 10, 0, 0, TimeSpan.Zero);
+
+    public TestContext TestContext { get; set; } = null!;
+
+    private static DriftSketchSet Set(string model, DateTimeOffset end, long scored, string? device = null) => new()
+    {
+        Model = model,
+        ModelVersion = "20261101-000000-abcdef12",
+        WindowStart = end.AddMinutes(-1),
+        WindowEnd = end,
+        Sensors = ["Pressure", "Current"],
+        Edges = [[0, 1, 2, 3], [10, 20, 30, 40]],
+        Fleet = [[scored, 0, 1], [0, scored, 2]],
+        Devices = device is null ? new(StringComparer.Ordinal) : new(StringComparer.Ordinal) { [device] = [[scored, 0, 1], [0, scored, 2]] },
+        Scored = scored + 3,
+        Anomalies = 1,
+    };
+
+    private static DriftReport Report(string model, DateTimeOffset checkedAt, string verdict = DriftVerdicts.Stable) => new()
+    {
+        Model = model,
+        ModelVersion = "20261101-000000-abcdef12",
+        CheckedAt = checkedAt,
+        WindowStart = checkedAt.AddHours(-1),
+        WindowEnd = checkedAt,
+        Samples = 1000,
+        Sensors = [new SensorDrift("Pressure", 1000, 0.3, 0.001, 0.25, 0.1, true)],
+        Prediction = new PredictionDrift(1000, 7, 0.007, 0.005, 0.9, false),
+        Devices = [new DeviceDrift("pump-001", 100, 0.4, ["Pressure"])],
+        Verdict = verdict,
+        Action = "retraining-started:retrain-" + model,
+    };
+
+    [TestMethod]
+    public async Task SketchSave_ThenLoad_RoundTripsGzipJsonAtHourPath()
+    {
+        var container = await AzuriteFixture.CreateContainerAsync("drift");
+        var store = new BlobDriftSketchStore(container, writerId: "w1");
+        var end = new DateTimeOffset(2026, 11, 22, 10, 17, 5, 123, TimeSpan.Zero);
+        await store.SaveAsync(Set("pumps", end, 40, "pump-001"), TestContext.CancellationToken);
+
+        var loaded = await store.LoadAsync("pumps", T0, T0.AddHours(1), TestContext.CancellationToken);
+
+        Assert.HasCount(1, loaded);
+        var set = loaded[0];
+        Assert.AreEqual(end, set.WindowEnd);
+        Assert.AreEqual(end.AddMinutes(-1), set.WindowStart);
+        Assert.AreEqual(43, set.Scored);
+        Assert.AreEqual(1, set.Anomalies);
+        CollectionAssert.AreEqual(new[] { 10.0, 20, 30, 40 }, set.Edges[1]);
+        CollectionAssert.AreEqual(new long[] { 0, 40, 2 }, set.Fleet[1]);
+        CollectionAssert.AreEqual(new long[] { 40, 0, 1 }, set.Devices["pump-001"][0]);
+        var blob = container.GetBlobClient("pumps/sketches/2026/11/22/10/20261122T101705123-w1.json");
+        var properties = await blob.GetPropertiesAsync(cancellationToken: TestContext.CancellationToken);
+        Assert.AreEqual("gzip", properties.Value.ContentEncoding);
+        Assert.AreEqual("application/json", properties.Value.ContentType);
+    }
+
+    [TestMethod]
+    public async Task SketchLoad_SetsAcrossHours_ReturnsOnlyWindowEndsInsideInOrder()
+    {
+        var container = await AzuriteFixture.CreateContainerAsync("drift");
+        var store = new BlobDriftSketchStore(container);
+        foreach (var end in new[] { T0.AddMilliseconds(-1), T0, T0.AddMinutes(59), T0.AddMinutes(90), T0.AddHours(2), T0.AddHours(2).AddMilliseconds(1), T0.AddDays(1) })
+        {
+            await store.SaveAsync(Set("pumps", end, 1), TestContext.CancellationToken);
+        }
+
+        await store.SaveAsync(Set("other", T0.AddMinutes(10), 1), TestContext.CancellationToken);
+
+        var loaded = await store.LoadAsync("pumps", T0, T0.AddHours(2), TestContext.CancellationToken);
+
+        CollectionAssert.AreEqual(
+            new[] { T0, T0.AddMinutes(59), T0.AddMinutes(90), T0.AddHours(2) },
+            loaded.Select(s => s.WindowEnd).ToArray());
+        Assert.IsEmpty(await store.LoadAsync("pumps", T0.AddHours(3), T0.AddHours(4), TestContext.CancellationToken));
+        Assert.IsEmpty(await store.LoadAsync("pumps", T0.AddHours(1), T0, TestContext.CancellationToken));
+    }
+
+    [TestMethod]
+    public async Task SketchSave_TwoWritersSameWindow_NeitherOverwritesTheOther()
+    {
+        var container = await AzuriteFixture.CreateContainerAsync("drift");
+        var first = new BlobDriftSketchStore(container);
+        var second = new BlobDriftSketchStore(container);
+        var end = T0.AddMinutes(5);
+
+        await Task.WhenAll(
+            first.SaveAsync(Set("pumps", end, 10, "pump-001"), TestContext.CancellationToken),
+            second.SaveAsync(Set("pumps", end, 20, "pump-002"), TestContext.CancellationToken));
+        var loaded = await first.LoadAsync("pumps", T0, T0.AddHours(1), TestContext.CancellationToken);
+
+        Assert.AreNotEqual(first.WriterId, second.WriterId);
+        Assert.HasCount(2, loaded);
+        var merged = loaded[0];
+        merged.Merge(loaded[1]);
+        Assert.AreEqual(36, merged.Scored);
+        Assert.HasCount(2, merged.Devices);
+    }
+
+    [TestMethod]
+    public async Task SketchSave_SameWriterSameWindowAgain_ReplacesItself()
+    {
+        var store = new BlobDriftSketchStore(await AzuriteFixture.CreateContainerAsync("drift"));
+        await store.SaveAsync(Set("pumps", T0.AddMinutes(5), 10), TestContext.CancellationToken);
+        await store.SaveAsync(Set("pumps", T0.AddMinutes(5), 12), TestContext.CancellationToken);
+
+        var loaded = await store.LoadAsync("pumps", T0, T0.AddHours(1), TestContext.CancellationToken);
+
+        Assert.HasCount(1, loaded);
+        Assert.AreEqual(15, loaded[0].Scored);
+    }
+
+    [TestMethod]
+    public async Task SketchLoad_ContainerMissing_ReturnsEmpty()
+    {
+        var service = await AzuriteFixture.GetServiceClientAsync(TestContext.CancellationToken);
+        var store = new BlobDriftSketchStore(service.GetBlobContainerClient(AzuriteFixture.UniqueName("absent")));
+
+        Assert.IsEmpty(await store.LoadAsync("pumps", T0, T0.AddHours(1), TestContext.CancellationToken));
+    }
+
+    [TestMethod]
+    public void SketchStore_InvalidWriterId_Throws()
+    {
+        var container = new Azure.Storage.Blobs.BlobContainerClient(new Uri("http://127.0.0.1:1/devstoreaccount1/x"));
+        Assert.ThrowsExactly<ArgumentException>(() => new BlobDriftSketchStore(container, writerId: "a/b"));
+        Assert.AreEqual(T0.AddMilliseconds(5), BlobDriftSketchStore.TryParseWindowEnd("m/sketches/2026/11/22/10/20261122T100000005-ab.json"));
+        Assert.IsNull(BlobDriftSketchStore.TryParseWindowEnd("m/sketches/2026/11/22/10/latest.json"));
+    }
+
+    [TestMethod]
+    public async Task ReportSave_OutOfOrder_LatestStaysNewestAndRecentIsNewestFirst()
+    {
+        var container = await AzuriteFixture.CreateContainerAsync("drift");
+        var store = new BlobDriftReportStore(container);
+        var newest = T0.AddDays(2).AddSeconds(5);
+        await store.SaveAsync(Report("pumps", T0), TestContext.CancellationToken);
+        await store.SaveAsync(Report("pumps", newest, DriftVerdicts.Drifted), TestContext.CancellationToken);
+        await store.SaveAsync(Report("pumps", T0.AddDays(1)), TestContext.CancellationToken);
+        await store.SaveAsync(Report("pumps", T0.AddHours(1)), TestContext.CancellationToken);
+        await store.SaveAsync(Report("other", T0.AddDays(3)), TestContext.CancellationToken);
+
+        var recent = await store.ListRecentAsync("pumps", 3, TestContext.CancellationToken);
+        var all = await store.ListRecentAsync("pumps", 10, TestContext.CancellationToken);
+        var latest = await store.GetLatestAsync("pumps", TestContext.CancellationToken);
+
+        CollectionAssert.AreEqual(new[] { newest, T0.AddDays(1), T0.AddHours(1) }, recent.Select(r => r.CheckedAt).ToArray());
+        Assert.HasCount(4, all);
+        Assert.AreEqual(newest, latest?.CheckedAt);
+        Assert.AreEqual(DriftVerdicts.Drifted, latest?.Verdict);
+        Assert.AreEqual("retraining-started:retrain-pumps", recent[0].Action);
+        Assert.AreEqual(0.25, recent[0].Sensors[0].Psi);
+        Assert.IsTrue(await container.GetBlobClient("pumps/reports/2026/11/24/100005.json").ExistsAsync(TestContext.CancellationToken));
+        Assert.IsEmpty(await store.ListRecentAsync("pumps", 0, TestContext.CancellationToken));
+        Assert.IsEmpty(await store.ListRecentAsync("unknown", 5, TestContext.CancellationToken));
+        Assert.IsNull(await store.GetLatestAsync("unknown", TestContext.CancellationToken));
+    }
+}
