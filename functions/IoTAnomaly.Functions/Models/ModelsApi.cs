@@ -14,18 +14,22 @@ public sealed record ModelVersionSummary(
     string Version,
     string ModelType,
     DateTimeOffset CreatedAt,
-    long TrainingRows,
-    DateTimeOffset? TrainingFrom,
-    DateTimeOffset? TrainingTo,
+    long Rows,
+    string? Source,
     IDictionary<string, double> Metrics);
 
-/// <summary>One model of the registry: its champion and challenger pointers, versions (oldest first) and audit log.</summary>
+/// <summary>One model of the registry (the local host's shape): champion and challenger versions, earlier champions
+/// (most recent first), versions (oldest first) and the newest audit entries.</summary>
 public sealed record ModelSummary(
     string Model,
-    ModelPointer? Champion,
-    ModelPointer? Challenger,
+    string? Champion,
+    string? Challenger,
+    IReadOnlyList<string>? PreviousChampions,
     IReadOnlyList<ModelVersionSummary> Versions,
     IReadOnlyList<AuditEntry> Audit);
+
+/// <summary>The answer of a rollback: the champion now, and the champions before it.</summary>
+public sealed record RollbackResponse(string Model, string Champion, IReadOnlyList<string> PreviousChampions);
 
 /// <summary>Body of <c>POST /api/models/{model}/rollback</c>; every field optional.</summary>
 public sealed record RollbackBody(string? Reason, string? By);
@@ -46,16 +50,19 @@ public sealed class ModelsApi(IModelRegistry registry, ILogger<ModelsApi> logger
         foreach (var model in await registry.ListModelsAsync(cancellationToken).ConfigureAwait(false))
         {
             var versions = await registry.ListVersionsAsync(model, cancellationToken).ConfigureAwait(false);
+            var champion = await registry.GetPointerAsync(model, ModelRole.Champion, cancellationToken).ConfigureAwait(false);
+            var challenger = await registry.GetPointerAsync(model, ModelRole.Challenger, cancellationToken).ConfigureAwait(false);
             var audit = await registry.GetAuditLogAsync(model, cancellationToken).ConfigureAwait(false);
             models.Add(new ModelSummary(
                 model,
-                await registry.GetPointerAsync(model, ModelRole.Champion, cancellationToken).ConfigureAwait(false),
-                await registry.GetPointerAsync(model, ModelRole.Challenger, cancellationToken).ConfigureAwait(false),
-                versions.Select(m => new ModelVersionSummary(m.Version, m.ModelType, m.CreatedAt, m.Training.Rows, m.Training.From, m.Training.To, m.Metrics)).ToArray(),
-                audit.Skip(Math.Max(0, audit.Count - AuditEntriesListed)).ToArray()));
+                champion?.Version,
+                challenger?.Version,
+                champion?.History,
+                versions.Select(m => new ModelVersionSummary(m.Version, m.ModelType, m.CreatedAt, m.Training.Rows, m.Training.Source, m.Metrics)).ToArray(),
+                audit.TakeLast(AuditEntriesListed).ToArray()));
         }
 
-        return HttpBodies.Json(new { models });
+        return HttpBodies.Json(models);
     }
 
     /// <summary><c>POST /api/models/{model}/rollback</c>: the previous champion becomes champion again.</summary>
@@ -80,9 +87,9 @@ public sealed class ModelsApi(IModelRegistry registry, ILogger<ModelsApi> logger
         var actor = string.IsNullOrWhiteSpace(body?.By) ? "http" : body.By;
         try
         {
-            var pointer = await registry.RollbackAsync(model, body?.Reason ?? "Rollback requested over HTTP", actor, cancellationToken).ConfigureAwait(false);
+            var pointer = await registry.RollbackAsync(model, body?.Reason ?? "rollback over HTTP", actor, cancellationToken).ConfigureAwait(false);
             Log.ModelRolledBack(logger, model, pointer.Version, actor);
-            return HttpBodies.Json(pointer);
+            return HttpBodies.Json(new RollbackResponse(model, pointer.Version, pointer.History));
         }
         catch (ModelNotFoundException ex)
         {

@@ -20,15 +20,20 @@ public sealed record StartRetrainingBody(string? Model, string? Reason, bool? Dr
 /// <summary>Body of <c>POST /api/retraining/{id}/approve</c> and <c>/reject</c>; every field optional.</summary>
 public sealed record ApprovalBody(string? By, string? Comment);
 
-/// <summary>The answer of <c>GET /api/retraining/{id}</c>.</summary>
+/// <summary>The answer of <c>GET /api/retraining/{id}</c> (the local host's shape).</summary>
 public sealed record RetrainingStatusResponse(
     string InstanceId,
+    string? Model,
     string RuntimeStatus,
-    DateTimeOffset CreatedAt,
-    DateTimeOffset LastUpdatedAt,
     RetrainingStageStatus? CustomStatus,
+    RetrainingRequest? Input,
     RetrainingOutcome? Output,
-    string? Failure);
+    string? Failure,
+    DateTimeOffset CreatedTime,
+    DateTimeOffset LastUpdatedTime);
+
+/// <summary>The answer of an approve or reject request.</summary>
+public sealed record ApprovalResponse(string Id, string Decision);
 
 /// <summary>
 /// The retraining routes (function-level auth; the same routes as the local host): start, status, approve, reject.
@@ -97,15 +102,18 @@ public sealed class RetrainingApi(
             return HttpBodies.Problem(StatusCodes.Status404NotFound, "No such retraining run", $"No orchestration instance '{id}'.");
         }
 
+        var input = instance.ReadInputAs<RetrainingRequest>();
         var failure = instance.FailureDetails is { } details ? details.ErrorType + ": " + details.ErrorMessage : null;
         return HttpBodies.Json(new RetrainingStatusResponse(
             instance.InstanceId,
+            input?.Model,
             instance.RuntimeStatus.ToString(),
-            instance.CreatedAt,
-            instance.LastUpdatedAt,
             instance.ReadCustomStatusAs<RetrainingStageStatus>(),
+            input,
             instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? instance.ReadOutputAs<RetrainingOutcome>() : null,
-            failure));
+            failure,
+            instance.CreatedAt,
+            instance.LastUpdatedAt));
     }
 
     /// <summary><c>POST /api/retraining/{id}/approve</c>: delivers an approval to a run waiting for one.</summary>
@@ -153,6 +161,6 @@ public sealed class RetrainingApi(
         var decision = new ApprovalDecision(approved, string.IsNullOrWhiteSpace(body?.By) ? "http" : body.By, body?.Comment);
         await client.RaiseEventAsync(id, DurableRetrainingSteps.ApprovalEventName, decision, cancellationToken).ConfigureAwait(false);
         Log.ApprovalRaised(logger, id, decision.Approved, decision.By);
-        return HttpBodies.Json(new { instanceId = id, decision }, StatusCodes.Status202Accepted);
+        return HttpBodies.Json(new ApprovalResponse(id, approved ? "approved" : "rejected"), StatusCodes.Status202Accepted);
     }
 }
