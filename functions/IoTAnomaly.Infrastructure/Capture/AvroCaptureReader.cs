@@ -38,15 +38,36 @@ public sealed class AvroCaptureReader : ICaptureReader
         }
 
         var files = await ListFilesAsync(from, to, cancellationToken);
-        foreach (var file in files)
+
+        // Download up to MaxParallelReads files ahead of the consumer, and yield them strictly in order.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var ahead = new Queue<Task<IReadOnlyList<CapturedEvent>>>();
+        var next = 0;
+        try
         {
-            var events = await ReadFileAsync(file.Name, cancellationToken);
-            foreach (var e in events)
+            while (next < files.Count || ahead.Count > 0)
             {
-                if (e.EnqueuedTimeUtc >= from && e.EnqueuedTimeUtc < to)
+                while (ahead.Count < _options.MaxParallelReads && next < files.Count)
                 {
-                    yield return e;
+                    ahead.Enqueue(ReadFileAsync(files[next++].Name, stop.Token));
                 }
+
+                foreach (var e in await ahead.Dequeue())
+                {
+                    if (e.EnqueuedTimeUtc >= from && e.EnqueuedTimeUtc < to)
+                    {
+                        yield return e;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            // The consumer stopped early (or a download failed): cancel the read-ahead and observe its outcome.
+            await stop.CancelAsync();
+            foreach (var pending in ahead)
+            {
+                _ = pending.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             }
         }
     }

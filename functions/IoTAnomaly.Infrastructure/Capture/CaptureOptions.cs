@@ -30,6 +30,10 @@ public sealed class CaptureOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan MaxFileSpan { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>Capture files the reader downloads ahead of its consumer.</summary>
+    [Range(1, 64)]
+    public int MaxParallelReads { get; set; } = 8;
+
     /// <summary>How many suffixed names (<c>{ss}-1.avro</c>, <c>{ss}-2.avro</c>, …) a write tries when its second is taken.</summary>
     [Range(1, 100_000)]
     public int MaxNameAttempts { get; set; } = 1000;

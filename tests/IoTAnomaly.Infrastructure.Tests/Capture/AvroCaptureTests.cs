@@ -122,6 +122,32 @@ public sealed class AvroCaptureTests
     }
 
     [TestMethod]
+    public async Task ReadAsync_YieldsFilesInOrder_WhenReadingAheadInParallel()
+    {
+        var container = await AzuriteFixture.CreateContainerAsync("cap", TestContext.CancellationToken);
+        var options = new CaptureOptions { MaxParallelReads = 4 };
+        var (writer, reader) = Create(container, options);
+        for (var i = 0; i < 30; i++)
+        {
+            await writer.WriteAsync((i % 3).ToString(System.Globalization.CultureInfo.InvariantCulture), [Event(2 * i, T0.AddSeconds(i), "a" + i), Event((2 * i) + 1, T0.AddSeconds(i).AddMilliseconds(500), "b" + i)], TestContext.CancellationToken);
+        }
+
+        var read = await ReadAllAsync(reader, T0, T0.AddMinutes(1));
+        var firstFive = new List<long>();
+        await foreach (var e in reader.ReadAsync(T0, T0.AddMinutes(1), TestContext.CancellationToken))
+        {
+            firstFive.Add(e.SequenceNumber);
+            if (firstFive.Count == 5)
+            {
+                break;
+            }
+        }
+
+        CollectionAssert.AreEqual(Enumerable.Range(0, 60).Select(i => (long)i).ToArray(), read.Select(e => e.SequenceNumber).ToArray());
+        CollectionAssert.AreEqual(new long[] { 0, 1, 2, 3, 4 }, firstFive);
+    }
+
+    [TestMethod]
     public async Task ReadAsync_SkipsUnreadableFile_AndReadsTheRest()
     {
         var container = await AzuriteFixture.CreateContainerAsync("cap", TestContext.CancellationToken);
