@@ -22,9 +22,11 @@ public sealed class LocalHostFactory : WebApplicationFactory<Program>
     public static readonly string[] Sensors = ["temperature", "pressure", "vibration"];
 
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _configureServices;
 
-    public LocalHostFactory(IDictionary<string, string?>? overrides = null)
+    public LocalHostFactory(IDictionary<string, string?>? overrides = null, Action<IServiceCollection>? configureServices = null)
     {
+        _configureServices = configureServices;
         ModelName = AzuriteFixture.UniqueName("model");
         _settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
@@ -99,5 +101,9 @@ public sealed class LocalHostFactory : WebApplicationFactory<Program>
         // Core registers drift services whose Blob stores land with the drift work; until then not every registration
         // can be built eagerly (nothing here resolves them).
         builder.UseDefaultServiceProvider(provider => provider.ValidateOnBuild = false);
+        if (_configureServices is not null)
+        {
+            builder.ConfigureServices(_configureServices);
+        }
     }
 }

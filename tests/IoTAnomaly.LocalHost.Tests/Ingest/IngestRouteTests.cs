@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using IoTAnomaly.Core.Processing;
 using IoTAnomaly.Infrastructure.Sinks;
+using IoTAnomaly.LocalHost.Api;
 using IoTAnomaly.LocalHost.Ingest;
 
 namespace IoTAnomaly.LocalHost.Tests.Ingest;
@@ -49,7 +50,7 @@ public sealed class IngestRouteTests
 
         var recent = await client.GetFromJsonAsync<List<AnomalyRecord>>(new Uri("/api/anomalies?limit=5", UriKind.Relative));
         Assert.HasCount(5, recent!);
-        var devices = await client.GetFromJsonAsync<List<Api.DeviceRow>>(new Uri("/api/devices", UriKind.Relative));
+        var devices = await client.GetFromJsonAsync<List<DeviceRow>>(new Uri("/api/devices", UriKind.Relative));
         Assert.AreEqual(200, devices!.Sum(d => d.Scored));
         Assert.AreEqual(10, devices!.Sum(d => d.Anomalies));
     }
@@ -155,7 +156,7 @@ public sealed class IngestRouteTests
         var stats = await LocalHostFactory.WaitForProcessedAsync(client, 4);
         Assert.AreEqual(3, stats.Scored);
         Assert.AreEqual(1, stats.RejectedByReason["invalid-shape"]);
-        var devices = await client.GetFromJsonAsync<List<Api.DeviceRow>>(new Uri("/api/devices", UriKind.Relative));
+        var devices = await client.GetFromJsonAsync<List<DeviceRow>>(new Uri("/api/devices", UriKind.Relative));
         CollectionAssert.AreEquivalent(new[] { "pump-1", "pump-2", "pump-3" }, devices!.Where(d => d.Scored > 0).Select(d => d.Id).ToArray());
     }
 
@@ -202,7 +203,7 @@ public sealed class IngestRouteTests
         using var client = factory.CreateApiClient();
         using var response = await client.PostAsync(new Uri("/api/telemetry", UriKind.Relative), LocalHostFactory.Json("[" + string.Join(',', Enumerable.Repeat(LocalHostFactory.Reading("d", null), 40)) + "]"));
         Assert.AreEqual(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        var stats = await client.GetFromJsonAsync<Api.StatsResponse>(new Uri("/api/stats", UriKind.Relative));
+        var stats = await client.GetFromJsonAsync<StatsResponse>(new Uri("/api/stats", UriKind.Relative));
         Assert.AreEqual(0, stats!.QueuedEvents);
     }
 }
