@@ -32,14 +32,7 @@ internal sealed class BenchCommand : Command
         this.console = console;
         foreach (var option in new[] { batchSize, bodies, passes, devices })
         {
-            option.Validators.Add(result =>
-            {
-                if (result.GetValueOrDefault<int>() < 1)
-                {
-                    result.AddError($"{option.Name} must be at least 1.");
-                }
-            });
-            Options.Add(option);
+            Options.Add(option.RequirePositive());
         }
 
         Options.Add(json);

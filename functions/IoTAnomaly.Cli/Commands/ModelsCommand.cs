@@ -25,21 +25,10 @@ internal sealed class ModelsCommand : Command
         Subcommands.Add(new AuditCommand(console, host));
     }
 
-    private static Option<string> ModelOption(bool required) => new("--model")
-    {
-        Description = "Model name.",
-        Required = required,
-        Validators =
-        {
-            result =>
-            {
-                if (result.GetValueOrDefault<string>() is { } name && !ModelNames.IsValid(name))
-                {
-                    result.AddError($"'{name}' is not a valid model name: use lower-case letters, digits and dashes.");
-                }
-            },
-        },
-    };
+    private static Option<string> ModelOption(bool required)
+        => new Option<string>("--model") { Description = "Model name.", Required = required }.Require(
+            static name => name is null || ModelNames.IsValid(name),
+            static name => $"'{name}' is not a valid model name: use lower-case letters, digits and dashes.");
 
     private static Option<string> ReasonOption(string defaultReason) => new("--reason")
     {

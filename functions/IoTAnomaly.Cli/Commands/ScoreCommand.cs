@@ -11,7 +11,6 @@ using IoTAnomaly.Core.Telemetry;
 using IoTAnomaly.Infrastructure.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Spectre.Console;
 
 namespace IoTAnomaly.Cli.Commands;
 
@@ -61,27 +60,9 @@ internal sealed class ScoreCommand : Command
     {
         this.console = console;
         this.host = host;
-        input.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<FileInfo>() is { Exists: false } missing)
-            {
-                result.AddError($"File '{missing.FullName}' does not exist.");
-            }
-        });
-        modelFile.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<DirectoryInfo?>() is { Exists: false } missing)
-            {
-                result.AddError($"Folder '{missing.FullName}' does not exist.");
-            }
-        });
-        maxAge.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<TimeSpan>() <= TimeSpan.Zero)
-            {
-                result.AddError("--max-age must be positive.");
-            }
-        });
+        input.Require(static f => f is not { Exists: false }, static f => $"File '{f.FullName}' does not exist.");
+        modelFile.Require(static d => d is not { Exists: false }, static d => $"Folder '{d!.FullName}' does not exist.");
+        maxAge.Require(static t => t > TimeSpan.Zero, static _ => "--max-age must be positive.");
         Options.Add(modelFile);
         Options.Add(model);
         Options.Add(version);
@@ -90,12 +71,12 @@ internal sealed class ScoreCommand : Command
         Options.Add(json);
         Validators.Add(result =>
         {
-            if ((result.GetValue(modelFile) is null) == (result.GetValue(model) is null))
+            if ((result.SafeValue(modelFile) is null) == (result.SafeValue(model) is null))
             {
                 result.AddError("Give exactly one of --model-file and --model.");
             }
 
-            if (result.GetValue(version) is not null && result.GetValue(model) is null)
+            if (result.SafeValue(version) is not null && result.SafeValue(model) is null)
             {
                 result.AddError("--version needs --model.");
             }
@@ -233,26 +214,28 @@ internal sealed class ScoreCommand : Command
 
     private void Render(ScoreResults results)
     {
+        // Plain lines on standard output (never wrapped): one per reading, then the summary.
         foreach (var row in results.Rows)
         {
             if (row.Reason is { } reason)
             {
-                console.Ansi.WriteLine(string.Create(
+                console.Out.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"#{row.Index,-4} {row.DeviceId ?? "-",-14} {row.MessageId,-20} REJECTED {reason}: {row.Detail}"));
+                    $"#{row.Index} {row.DeviceId ?? "-"} {row.MessageId} REJECTED {reason}: {row.Detail}"));
                 continue;
             }
 
-            var top = string.Join(", ", row.TopContributors.Select(static c => string.Create(CultureInfo.InvariantCulture, $"{c.Sensor} {c.Share:0.00} ({c.Value:G6})")));
-            console.Ansi.WriteLine(string.Create(
+            var top = string.Join(", ", row.TopContributors.Select(static c => string.Create(CultureInfo.InvariantCulture, $"{c.Sensor} {c.Share:P0} ={c.Value:G6}")));
+            var quality = row.Quality == "None" ? string.Empty : " quality " + row.Quality;
+            console.Out.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"#{row.Index,-4} {row.DeviceId,-14} {row.MessageId,-20} score {row.Score,8:0.000} {(row.IsAnomaly ? "ANOMALY" : "normal "),-7} {row.Severity,-6} {row.Quality,-11} top: {top}"));
+                $"#{row.Index} {row.DeviceId} {row.MessageId} score {row.Score:0.000} {(row.IsAnomaly ? "ANOMALY " + row.Severity : "normal")}{quality} top: {top}"));
         }
 
         var reasons = results.RejectedByReason.Count == 0
             ? string.Empty
             : " (" + string.Join(", ", results.RejectedByReason.Select(static r => string.Create(CultureInfo.InvariantCulture, $"{r.Key} {r.Value}"))) + ")";
-        console.Ansi.WriteLine(string.Create(
+        console.Out.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"{results.Received} readings: {results.Scored} scored, {results.Anomalies} anomalies, {results.Rejected} rejected{reasons}; model {results.Model}/{results.ModelVersion}"));
     }

@@ -27,7 +27,7 @@ internal sealed class SimulateCommand : Command
     private readonly Option<double> rate = new("--rate") { Description = "Readings per second, whole fleet.", DefaultValueFactory = _ => 100, HelpName = "readings/s" };
     private readonly Option<double> duration = new("--duration") { Description = "Seconds to stream (rate × duration readings are sent).", DefaultValueFactory = _ => 10, HelpName = "s" };
     private readonly Option<string> target = new("--target") { Description = "Where to send.", DefaultValueFactory = _ => "local" };
-    private readonly Option<Uri?> url = new("--url") { Description = "Local host base address (default http://localhost:5000)." };
+    private readonly Option<string?> url = new("--url") { Description = "Local host base address (default http://localhost:5000)." };
     private readonly Option<string?> apiKey = new("--api-key") { Description = "Local host API key (x-api-key)." };
     private readonly Option<string?> @namespace = new("--namespace") { Description = "Event Hubs namespace (name or host name)." };
     private readonly Option<string?> hub = new("--hub") { Description = "Event hub name (eventhub) or IoT hub name (iothub)." };
@@ -47,29 +47,14 @@ internal sealed class SimulateCommand : Command
         this.host = host;
         target.AcceptOnlyFromAmong("local", "eventhub", "iothub");
         credential.AcceptOnlyFromAmong("default");
-        Positive(devices);
-        Positive(batchSize);
-        rate.Validators.Add(result =>
-        {
-            if (!(result.GetValueOrDefault<double>() > 0))
-            {
-                result.AddError("--rate must be positive.");
-            }
-        });
-        duration.Validators.Add(result =>
-        {
-            if (!(result.GetValueOrDefault<double>() > 0))
-            {
-                result.AddError("--duration must be positive.");
-            }
-        });
-        faultRate.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<double>() is < 0 or > 1)
-            {
-                result.AddError("--fault-rate must be between 0 and 1.");
-            }
-        });
+        devices.RequirePositive();
+        batchSize.RequirePositive();
+        rate.Require(static r => r > 0 && double.IsFinite(r), static _ => "--rate must be positive.");
+        duration.Require(static d => d > 0 && double.IsFinite(d), static _ => "--duration must be positive.");
+        faultRate.Require(static f => f is >= 0 and <= 1, static _ => "--fault-rate must be between 0 and 1.");
+        url.Require(
+            static u => u is null || (Uri.TryCreate(u, UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https"),
+            static u => $"--url '{u}' must be an absolute http(s) URL such as http://localhost:5000.");
         Options.Add(devices);
         Options.Add(rate);
         Options.Add(duration);
@@ -88,15 +73,6 @@ internal sealed class SimulateCommand : Command
         Options.Add(json);
         SetAction((parseResult, cancellationToken) => RunAsync(parseResult, cancellationToken));
     }
-
-    private static void Positive(Option<int> option)
-        => option.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() < 1)
-            {
-                result.AddError($"{option.Name} must be at least 1.");
-            }
-        });
 
     private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
@@ -153,11 +129,7 @@ internal sealed class SimulateCommand : Command
         {
             case "local":
                 options.Kind = SimulatorTargetKind.LocalHost;
-                options.BaseUrl = parseResult.GetValue(url) ?? options.BaseUrl;
-                if (!options.BaseUrl.IsAbsoluteUri)
-                {
-                    throw new ArgumentException($"--url '{options.BaseUrl}' must be an absolute URL such as http://localhost:5000.");
-                }
+                options.BaseUrl = parseResult.GetValue(url) is { } address ? new Uri(address, UriKind.Absolute) : options.BaseUrl;
 
                 break;
             case "eventhub":

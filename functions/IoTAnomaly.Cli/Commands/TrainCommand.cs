@@ -85,27 +85,13 @@ internal sealed class TrainCommand : Command
     {
         this.console = console;
         this.host = host;
-        synthetic.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int?>() is < PcaDetectorOptions.MinimumTrainingRows)
-            {
-                result.AddError($"--synthetic needs at least {PcaDetectorOptions.MinimumTrainingRows} rows.");
-            }
-        });
-        model.Validators.Add(result =>
-        {
-            if (!ModelNames.IsValid(result.GetValueOrDefault<string>()))
-            {
-                result.AddError($"'{result.GetValueOrDefault<string>()}' is not a valid model name: use lower-case letters, digits and dashes (at most {ModelNames.MaxLength}).");
-            }
-        });
-        devices.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() < 1)
-            {
-                result.AddError("--devices must be at least 1.");
-            }
-        });
+        synthetic.Require(
+            static rows => rows is null or >= PcaDetectorOptions.MinimumTrainingRows,
+            static _ => $"--synthetic needs at least {PcaDetectorOptions.MinimumTrainingRows} rows.");
+        model.Require(
+            static name => ModelNames.IsValid(name),
+            static name => $"'{name}' is not a valid model name: use lower-case letters, digits and dashes (at most {ModelNames.MaxLength}).");
+        devices.RequirePositive();
         Options.Add(input);
         Options.Add(synthetic);
         Options.Add(model);
@@ -119,14 +105,14 @@ internal sealed class TrainCommand : Command
         Options.Add(json);
         Validators.Add(result =>
         {
-            var hasInput = result.GetValue(input) is { Length: > 0 };
-            var hasSynthetic = result.GetValue(synthetic) is not null;
+            var hasInput = result.SafeValue(input) is { Length: > 0 };
+            var hasSynthetic = result.SafeValue(synthetic) is not null;
             if (hasInput == hasSynthetic)
             {
                 result.AddError("Give exactly one of --input and --synthetic.");
             }
 
-            if (result.GetValue(output) is null && !result.GetValue(register) && !result.GetValue(promote))
+            if (result.SafeValue(output) is null && !result.SafeValue(register) && !result.SafeValue(promote))
             {
                 result.AddError("Nothing would keep the model: give --output and/or --register (or --promote).");
             }
