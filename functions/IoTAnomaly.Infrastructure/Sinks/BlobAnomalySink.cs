@@ -87,7 +87,7 @@ public sealed class BlobAnomalySink : IAnomalySink
         }
 
         var picked = new List<(long Ticks, string Name)>();
-        foreach (var day in BlobNames.DaysNewestFirst(from, to))
+        foreach (var day in await _blobs.ExistingDaysNewestFirstAsync(from, to, cancellationToken))
         {
             var prefix = BlobNames.Day(day) + "/" + (deviceId is null ? string.Empty : BlobNames.Segment(deviceId) + "/");
             await foreach (var item in _blobs.ListAsync(prefix, cancellationToken))

@@ -117,7 +117,7 @@ public sealed class BlobDeadLetterSink : IDeadLetterSink
         var device = deviceId is null ? null : BlobNames.Segment(deviceId);
         var reasonSegment = reason is null ? null : BlobNames.Segment(reason);
         var picked = new List<(long Ticks, string Name)>();
-        foreach (var day in BlobNames.DaysNewestFirst(from, to))
+        foreach (var day in await _blobs.ExistingDaysNewestFirstAsync(from, to, cancellationToken))
         {
             await foreach (var item in _blobs.ListAsync(BlobNames.Day(day) + "/", cancellationToken))
             {

@@ -51,15 +51,5 @@ internal static class BlobNames
         return sb.ToString();
     }
 
-    /// <summary>Every UTC day from <paramref name="from"/> to <paramref name="to"/> (inclusive), newest first.</summary>
-    public static IEnumerable<DateTime> DaysNewestFirst(DateTimeOffset from, DateTimeOffset to)
-    {
-        var first = from.UtcDateTime.Date;
-        for (var day = to.UtcDateTime.Date; day >= first; day = day.AddDays(-1))
-        {
-            yield return day;
-        }
-    }
-
     public static string Day(DateTime utcDay) => utcDay.ToString("yyyy'/'MM'/'dd", CultureInfo.InvariantCulture);
 }

@@ -82,6 +82,71 @@ internal sealed class BlobWriteOnce
         }
     }
 
+    /// <summary>
+    /// The UTC days in [<paramref name="from"/>, <paramref name="to"/>] that have a <c>yyyy/MM/dd/</c> folder, newest
+    /// first. Walks the year, month and day folders that exist, so an open-ended window costs a few listings, not one
+    /// per calendar day.
+    /// </summary>
+    public async Task<IReadOnlyList<DateTime>> ExistingDaysNewestFirstAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        var first = from.UtcDateTime.Date;
+        var last = to.UtcDateTime.Date;
+        var days = new List<DateTime>();
+        foreach (var year in await ListNumberedFoldersAsync(string.Empty, cancellationToken))
+        {
+            if (year < first.Year || year > last.Year)
+            {
+                continue;
+            }
+
+            var yearPrefix = year.ToString("D4", CultureInfo.InvariantCulture) + "/";
+            foreach (var month in await ListNumberedFoldersAsync(yearPrefix, cancellationToken))
+            {
+                if (month is < 1 or > 12 || new DateTime(year, month, DateTime.DaysInMonth(year, month), 0, 0, 0, DateTimeKind.Utc) < first || new DateTime(year, month, 1, 0, 0, 0, DateTimeKind.Utc) > last)
+                {
+                    continue;
+                }
+
+                var monthPrefix = yearPrefix + month.ToString("D2", CultureInfo.InvariantCulture) + "/";
+                foreach (var day in await ListNumberedFoldersAsync(monthPrefix, cancellationToken))
+                {
+                    if (day >= 1 && day <= DateTime.DaysInMonth(year, month))
+                    {
+                        var date = new DateTime(year, month, day, 0, 0, 0, DateTimeKind.Utc);
+                        if (date >= first && date <= last)
+                        {
+                            days.Add(date);
+                        }
+                    }
+                }
+            }
+        }
+
+        days.Sort(static (a, b) => b.CompareTo(a));
+        return days;
+    }
+
+    private async Task<List<int>> ListNumberedFoldersAsync(string prefix, CancellationToken cancellationToken)
+    {
+        var numbers = new List<int>();
+        try
+        {
+            await foreach (var item in _container.GetBlobsByHierarchyAsync(BlobTraits.None, BlobStates.None, "/", prefix, cancellationToken))
+            {
+                if (item.IsPrefix && int.TryParse(item.Prefix.AsSpan(prefix.Length, item.Prefix.Length - prefix.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+                {
+                    numbers.Add(number);
+                }
+            }
+        }
+        catch (RequestFailedException ex) when (ex.Status == (int)HttpStatusCode.NotFound)
+        {
+            // No container yet: nothing stored.
+        }
+
+        return numbers;
+    }
+
     public async Task<BinaryData> DownloadAsync(string name, CancellationToken cancellationToken)
     {
         var result = await _container.GetBlobClient(name).DownloadContentAsync(cancellationToken);

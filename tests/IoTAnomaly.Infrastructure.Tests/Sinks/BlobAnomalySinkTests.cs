@@ -150,6 +150,8 @@ public sealed class BlobAnomalySinkTests
         CollectionAssert.AreEqual(new[] { "q-11", "q-10", "q-9" }, capped.Select(r => r.MessageId).ToArray());
         CollectionAssert.AreEqual(new[] { "q-5", "q-4", "q-3", "q-2" }, window.Select(r => r.MessageId).ToArray());
         Assert.IsEmpty(await sink.QueryAsync(T0, T0.AddDays(1), null, 0, TestContext.CancellationToken));
+        var open = await sink.QueryAsync(DateTimeOffset.MinValue, DateTimeOffset.MaxValue, null, 2, TestContext.CancellationToken);
+        CollectionAssert.AreEqual(new[] { "q-11", "q-10" }, open.Select(r => r.MessageId).ToArray(), "an open-ended window walks only the folders that exist");
     }
 
     [TestMethod]
