@@ -59,10 +59,48 @@ public sealed class BlobDriftStoreTests
         CollectionAssert.AreEqual(new[] { 10.0, 20, 30, 40 }, set.Edges[1]);
         CollectionAssert.AreEqual(new long[] { 0, 40, 2 }, set.Fleet[1]);
         CollectionAssert.AreEqual(new long[] { 40, 0, 1 }, set.Devices["pump-001"][0]);
-        var blob = container.GetBlobClient("pumps/sketches/2026/11/22/10/20261122T101705123-w1.json");
-        var properties = await blob.GetPropertiesAsync(cancellationToken: TestContext.CancellationToken);
-        Assert.AreEqual("gzip", properties.Value.ContentEncoding);
-        Assert.AreEqual("application/json", properties.Value.ContentType);
+        Assert.IsTrue(await container.GetBlobClient("pumps/sketches/2026/11/22/10/20261122T101705123-w1.sketch").ExistsAsync(TestContext.CancellationToken));
+    }
+
+    [TestMethod]
+    public async Task SketchLoad_JsonSetPlainOrGzip_IsStillRead()
+    {
+        var container = await AzuriteFixture.CreateContainerAsync("drift");
+        var store = new BlobDriftSketchStore(container);
+        var json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(Set("pumps", T0.AddMinutes(1), 5), Core.Serialization.CoreJsonContext.Default.DriftSketchSet);
+        await container.UploadBlobAsync("pumps/sketches/2026/11/22/10/20261122T100100000-old.json", BinaryData.FromBytes(json), TestContext.CancellationToken);
+        using var gz = new MemoryStream();
+        using (var zip = new System.IO.Compression.GZipStream(gz, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            zip.Write(json);
+        }
+
+        await container.UploadBlobAsync("pumps/sketches/2026/11/22/10/20261122T100200000-old.json", BinaryData.FromBytes(gz.ToArray()), TestContext.CancellationToken);
+        await container.UploadBlobAsync("pumps/sketches/2026/11/22/10/20261122T100300000-bad.sketch", BinaryData.FromString("not a sketch"), TestContext.CancellationToken);
+
+        var loaded = await store.LoadAsync("pumps", T0, T0.AddHours(1), TestContext.CancellationToken);
+
+        Assert.HasCount(2, loaded, "both JSON forms are read; the corrupt blob is skipped");
+        Assert.IsTrue(loaded.All(s => s.Scored == 8));
+    }
+
+    [TestMethod]
+    public void SketchCodec_RoundTrip_KeepsEveryCountAndRejectsGarbage()
+    {
+        var set = Set("pumps", T0, 7, "pump-001");
+        set.Devices["pump-002"] = [[0, 0, 0], [1_000_000_000_000, 0, 3]];
+
+        var back = DriftSketchCodec.Decode(DriftSketchCodec.Encode(set));
+
+        Assert.AreEqual(set.ModelVersion, back.ModelVersion);
+        Assert.AreEqual(set.WindowStart, back.WindowStart);
+        CollectionAssert.AreEqual(set.Sensors, back.Sensors);
+        CollectionAssert.AreEqual(set.Edges[0], back.Edges[0]);
+        CollectionAssert.AreEqual(set.Fleet[1], back.Fleet[1]);
+        CollectionAssert.AreEqual(set.Devices["pump-002"][1], back.Devices["pump-002"][1]);
+        CollectionAssert.AreEqual(set.Devices["pump-001"][0], back.Devices["pump-001"][0]);
+        Assert.ThrowsExactly<InvalidDataException>(() => DriftSketchCodec.Decode("garbage"u8.ToArray()));
+        Assert.ThrowsExactly<InvalidDataException>(() => DriftSketchCodec.Decode(DriftSketchCodec.Encode(set).AsMemory(0, 40)));
     }
 
     [TestMethod]
@@ -134,7 +172,7 @@ public sealed class BlobDriftStoreTests
     {
         var container = new Azure.Storage.Blobs.BlobContainerClient(new Uri("http://127.0.0.1:1/devstoreaccount1/x"));
         Assert.ThrowsExactly<ArgumentException>(() => new BlobDriftSketchStore(container, writerId: "a/b"));
-        Assert.AreEqual(T0.AddMilliseconds(5), BlobDriftSketchStore.TryParseWindowEnd("m/sketches/2026/11/22/10/20261122T100000005-ab.json"));
+        Assert.AreEqual(T0.AddMilliseconds(5), BlobDriftSketchStore.TryParseWindowEnd("m/sketches/2026/11/22/10/20261122T100000005-ab.sketch"));
         Assert.IsNull(BlobDriftSketchStore.TryParseWindowEnd("m/sketches/2026/11/22/10/latest.json"));
     }
 
