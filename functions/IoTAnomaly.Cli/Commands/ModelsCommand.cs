@@ -50,6 +50,9 @@ internal sealed class ModelsCommand : Command
         }
     }
 
+    /// <summary>Training bookkeeping left out of the human table (still in <c>--json</c>).</summary>
+    private static readonly HashSet<string> HiddenMetrics = new(StringComparer.Ordinal) { "fitRows", "calibrationRows", "fitFalseAlarmRate" };
+
     private static string Time(DateTimeOffset time) => time.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     private static string Number(double value) => value.ToString("G4", CultureInfo.InvariantCulture);
@@ -115,7 +118,10 @@ internal sealed class ModelsCommand : Command
                 foreach (var version in versions)
                 {
                     var role = (champion?.Version == version.Version ? "*" : string.Empty) + (challenger?.Version == version.Version ? "c" : string.Empty);
-                    var metrics = string.Join(", ", version.Metrics.OrderBy(static m => m.Key, StringComparer.Ordinal).Select(static m => $"{m.Key}={Number(m.Value)}"));
+                    var metrics = string.Join(", ", version.Metrics
+                        .Where(static m => !HiddenMetrics.Contains(m.Key))
+                        .OrderBy(static m => m.Key, StringComparer.Ordinal)
+                        .Select(static m => $"{m.Key}={Number(m.Value)}"));
                     table.AddRow(
                         role,
                         Markup.Escape(version.Version),
