@@ -71,6 +71,7 @@ public sealed class FleetSimulator
     private readonly string _runId;
     private readonly List<FaultEpisode> _lastEpisodes = [];
     private long _step;
+    private string[]? _deviceIds;
 
     public FleetSimulator(SimulatorOptions options)
     {
@@ -120,7 +121,7 @@ public sealed class FleetSimulator
     public SimulatorOptions Options => _options;
 
     /// <summary>Device ids, in device-index order.</summary>
-    public IReadOnlyList<string> DeviceIds => _devices.Select(d => d.Id).ToArray();
+    public IReadOnlyList<string> DeviceIds => _deviceIds ??= _devices.Select(d => d.Id).ToArray();
 
     /// <summary>How many steps have been produced so far (the next step's number).</summary>
     public long Step => _step;

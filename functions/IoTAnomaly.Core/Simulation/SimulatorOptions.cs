@@ -7,8 +7,8 @@ public sealed class SimulatorOptions : IValidatableObject
 {
     public const string SectionName = "Simulator";
 
-    /// <summary>Pumps in the fleet; each produces one reading per step (unless it is in a dropout).</summary>
-    [Range(1, 1_000_000)]
+    /// <summary>Pumps in the fleet; each produces one reading per step (unless it is in a dropout). About 0.6 KB of state each.</summary>
+    [Range(1, 200_000)]
     public int DeviceCount { get; set; } = 10;
 
     /// <summary>Device ids are this prefix plus a zero-padded number from 1, e.g. <c>pump-001</c>.</summary>
