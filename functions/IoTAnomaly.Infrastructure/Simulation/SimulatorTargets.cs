@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -76,16 +77,20 @@ public sealed class SimulatorTargetOptions
     /// <summary>Base64 group enrollment key: each device's key is derived from it (<see cref="SasTokens.DeriveDeviceKey"/>).</summary>
     public string? IotHubGroupKey { get; set; }
 
-    /// <summary>Readings per request (local host array, Event Hubs batch).</summary>
+    /// <summary>Readings per request (local host array, Event Hubs batch; an Event Hubs batch must stay under 1 MB).</summary>
+    [Range(1, 2000)]
     public int MaxReadingsPerRequest { get; set; } = 100;
 
     /// <summary>Requests in flight at once (IoT Hub sends one reading per request).</summary>
+    [Range(1, 256)]
     public int MaxConcurrency { get; set; } = 8;
 
     /// <summary>Attempts per request when the target answers 429 or 503.</summary>
+    [Range(1, 1000)]
     public int MaxAttempts { get; set; } = 20;
 
     /// <summary>Lifetime of the SAS tokens this process makes.</summary>
+    [Range(typeof(TimeSpan), "00:10:00", "7.00:00:00")]
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
 }
 
@@ -96,6 +101,7 @@ public static class SimulatorTargets
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(http);
+        Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
         time ??= TimeProvider.System;
         switch (options.Kind)
         {
@@ -137,6 +143,7 @@ public static class SimulatorTargets
     internal static async Task<(bool BadRequest, int Retries)> SendAsync(
         HttpClient http, Func<CancellationToken, ValueTask<HttpRequestMessage>> request, int maxAttempts, TimeProvider time, CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxAttempts, 1);
         for (var attempt = 1; ; attempt++)
         {
             using var message = await request(cancellationToken);
@@ -269,6 +276,7 @@ public sealed class EventHubTarget(HttpClient http, string @namespace, string ev
     public async Task<TargetSendResult> SendAsync(IReadOnlyList<SimulatedReading> readings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(readings);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxReadingsPerRequest, 1);
         var endpoint = new Uri(_resource + "/messages?timeout=60&api-version=2014-01");
         int requests = 0, bad = 0, retries = 0;
         for (var start = 0; start < readings.Count; start += maxReadingsPerRequest)

@@ -176,6 +176,19 @@ public sealed class SimulatorTargetTests
         Assert.AreEqual(Encoding.UTF8.GetString(FleetSimulator.ToJson(readings[0])), pump1.Body);
     }
 
+    [TestMethod]
+    public void Create_Throws_WhenOptionsInvalidOrIncomplete()
+    {
+        using var http = new HttpClient(new RecordingHandler());
+
+        Assert.ThrowsExactly<System.ComponentModel.DataAnnotations.ValidationException>(
+            () => SimulatorTargets.Create(new SimulatorTargetOptions { MaxReadingsPerRequest = 0 }, http));
+        var missing = Assert.ThrowsExactly<InvalidOperationException>(
+            () => SimulatorTargets.Create(new SimulatorTargetOptions { Kind = SimulatorTargetKind.EventHub, EventHubName = "hub" }, http));
+        StringAssert.Contains(missing.Message, "EventHubsNamespace");
+        Assert.IsInstanceOfType<LocalHostTarget>(SimulatorTargets.Create(new SimulatorTargetOptions(), http));
+    }
+
     private static HttpResponseMessage Backpressure(int seconds)
     {
         var response = new HttpResponseMessage(HttpStatusCode.ServiceUnavailable);
