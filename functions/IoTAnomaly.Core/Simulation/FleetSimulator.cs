@@ -69,7 +69,7 @@ public sealed class FleetSimulator
     private readonly double _slowPhi;
     private readonly double _slowInnovation;
     private readonly string _runId;
-    private readonly List<FaultEpisode> _lastEpisodes = [];
+    private List<FaultEpisode> _lastEpisodes = [];
     private long _step;
     private string[]? _deviceIds;
 
@@ -129,7 +129,10 @@ public sealed class FleetSimulator
     /// <summary>The timestamp the next step's readings will carry.</summary>
     public DateTimeOffset CurrentTime => TimeOf(_step);
 
-    /// <summary>Fault episodes that started during the last <see cref="NextStep"/> (ground truth for scoring a detector).</summary>
+    /// <summary>
+    /// Fault episodes that started during the last <see cref="NextStep"/> (ground truth for scoring a detector). The list
+    /// returned is not changed by later steps.
+    /// </summary>
     public IReadOnlyList<FaultEpisode> LastStepEpisodes => _lastEpisodes;
 
     /// <summary>Whether the device takes part in the operating-point drift (<see cref="SimulatorOptions.DriftStart"/>).</summary>
@@ -148,7 +151,11 @@ public sealed class FleetSimulator
         var messageId = MessageIdOf(step);
         var drift = DriftProgress(time) * _options.DriftMagnitude;
         var daySeconds = time.UtcDateTime.TimeOfDay.TotalSeconds;
-        _lastEpisodes.Clear();
+        if (_lastEpisodes.Count > 0)
+        {
+            _lastEpisodes = []; // a list handed out before is never changed afterwards
+        }
+
         var readings = new List<SimulatedReading>(_devices.Length);
         Span<double> values = stackalloc double[SensorCount];
         foreach (var device in _devices)

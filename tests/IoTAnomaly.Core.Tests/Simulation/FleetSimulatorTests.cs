@@ -152,6 +152,24 @@ public sealed class FleetSimulatorTests
     }
 
     [TestMethod]
+    public void LastStepEpisodes_StaysUnchanged_AfterLaterSteps()
+    {
+        var sim = new FleetSimulator(new SimulatorOptions { DeviceCount = 50, Seed = 2, FaultRate = 0.05, MalformedRate = 0 });
+        IReadOnlyList<FaultEpisode> held = [];
+        for (var i = 0; i < 100 && held.Count == 0; i++)
+        {
+            sim.NextStep();
+            held = sim.LastStepEpisodes;
+        }
+
+        var copy = held.ToArray();
+        Assert.IsNotEmpty(copy);
+        sim.NextSteps(50);
+
+        CollectionAssert.AreEqual(copy, held.ToArray());
+    }
+
+    [TestMethod]
     public void NextStep_RepeatsTheValueExactly_DuringStuckSensorEpisode()
     {
         var sim = new FleetSimulator(new SimulatorOptions { DeviceCount = 20, Seed = 5, FaultRate = 0.01, MalformedRate = 0, EnabledFaults = [FaultKind.StuckSensor] });
