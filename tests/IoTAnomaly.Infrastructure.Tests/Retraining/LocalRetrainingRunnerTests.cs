@@ -50,6 +50,37 @@ public sealed class LocalRetrainingRunnerTests
     }
 
     [TestMethod]
+    [DataRow(true, RetrainingDecisions.Promoted)]
+    [DataRow(false, RetrainingDecisions.Rejected)]
+    public async Task Start_ApprovalMode_DecisionDeliveredAfterRegistration_EndsAsDecided(bool approved, string decision)
+    {
+        var world = await RetrainingWorld.CreateAsync();
+        var champion = await world.RegisterChampionAsync(shiftSigmas: 4);
+        var readings = RetrainingWorld.Readings(10, 300, seed: 22, RetrainingWorld.T0);
+        await world.CaptureAsync(readings);
+        var store = new BlobRetrainingRunStore(world.RetrainingContainer);
+        var gated = new GatedActivities(world.Activities());
+        gated.Release.SetResult();
+        var runner = new LocalRetrainingRunner(store, gated, TimeProvider.System, NullLogger<LocalRetrainingRunner>.Instance);
+
+        var run = await runner.StartAsync(world.Request(readings, PromotionModes.Approval), TestContext.CancellationToken);
+        var task = runner.GetRunTask(run.InstanceId);
+        Assert.IsNotNull(task);
+        await gated.Registered.Task.WaitAsync(TestContext.CancellationToken);
+        Assert.IsTrue(runner.RaiseApproval(run.InstanceId, new ApprovalDecision(approved, "on-call", "checked the evaluation")));
+        await task;
+
+        var stored = await store.GetAsync(run.InstanceId, TestContext.CancellationToken);
+        Assert.AreEqual(decision, stored?.Output?.Decision, stored?.Failure ?? stored?.Output?.Reason);
+        StringAssert.Contains(stored?.Output?.Reason, "on-call");
+        var pointer = await world.Registry.GetPointerAsync(world.Model, ModelRole.Champion, TestContext.CancellationToken);
+        Assert.AreEqual(approved ? stored?.Output?.ChallengerVersion : champion, pointer?.Version);
+        var audit = await world.Registry.GetAuditLogAsync(world.Model, TestContext.CancellationToken);
+        Assert.AreEqual(approved ? 0 : 1, audit.Count(e => e.Action == "reject" && e.Version == stored?.Output?.ChallengerVersion));
+        Assert.IsFalse(runner.RaiseApproval(run.InstanceId, new ApprovalDecision(true, "late", null)), "no run is waiting any more");
+    }
+
+    [TestMethod]
     public async Task Start_AfterCompletedRun_StartsAgain()
     {
         var world = await RetrainingWorld.CreateAsync();
@@ -97,6 +128,8 @@ public sealed class LocalRetrainingRunnerTests
 
         public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        public TaskCompletionSource Registered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public async Task<TrainingWindowRef> LoadTrainingWindowAsync(RetrainingRequest request, CancellationToken cancellationToken)
         {
             Entered.TrySetResult();
@@ -110,8 +143,11 @@ public sealed class LocalRetrainingRunnerTests
         public Task<EvaluationResult> EvaluateAsync(RetrainingRequest request, TrainingWindowRef window, ChallengerRef challenger, CancellationToken cancellationToken)
             => inner.EvaluateAsync(request, window, challenger, cancellationToken);
 
-        public Task RegisterChallengerAsync(RetrainingRequest request, ChallengerRef challenger, EvaluationResult evaluation, CancellationToken cancellationToken)
-            => inner.RegisterChallengerAsync(request, challenger, evaluation, cancellationToken);
+        public async Task RegisterChallengerAsync(RetrainingRequest request, ChallengerRef challenger, EvaluationResult evaluation, CancellationToken cancellationToken)
+        {
+            await inner.RegisterChallengerAsync(request, challenger, evaluation, cancellationToken);
+            Registered.TrySetResult();
+        }
 
         public Task<string> PromoteAsync(RetrainingRequest request, ChallengerRef challenger, string reason, CancellationToken cancellationToken)
             => inner.PromoteAsync(request, challenger, reason, cancellationToken);
