@@ -421,10 +421,13 @@ public sealed class RetrainingActivities : IRetrainingActivities
                 $"Excluded the {flagged.Count} readings ({share:P1}) the champion {championVersion} recorded as anomalies."));
         }
 
-        // The champion flags too much of the window to be trusted about what is normal now (drift):
-        // keep its model-based flags, drop only what the data-quality rules flagged.
+        // The champion flags too much of the window to be trusted about what is normal now (drift): keep its
+        // model-based flags and drop only what the data-quality rules flagged. A stuck sensor is a fault whatever the
+        // model; "out of range" is measured against the champion's training range, so under drift it flags the new
+        // normal as well: those readings are dropped only while they too stay within the limit.
         Log.AnomalyExclusionFallback(_logger, request.InstanceId, share, limit);
-        var quality = new ConcurrentBag<int>();
+        var stuck = new ConcurrentBag<int>();
+        var outOfRange = new ConcurrentBag<int>();
         await Parallel.ForEachAsync(
             flagged,
             new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelDownloads, CancellationToken = cancellationToken },
@@ -432,20 +435,37 @@ public sealed class RetrainingActivities : IRetrainingActivities
             {
                 var content = await _anomalies.GetBlobClient(item.Name).DownloadContentAsync(ct);
                 var record = JsonSerializer.Deserialize(content.Value.Content.ToMemory().Span, SinkJsonContext.Default.AnomalyRecord);
-                if (record is not null && (record.Quality & (QualityFlags.StuckSensor | QualityFlags.OutOfRange)) != 0)
+                if (record is null)
                 {
-                    quality.Add(item.Index);
+                    return;
+                }
+
+                if ((record.Quality & QualityFlags.StuckSensor) != 0)
+                {
+                    stuck.Add(item.Index);
+                }
+                else if ((record.Quality & QualityFlags.OutOfRange) != 0)
+                {
+                    outOfRange.Add(item.Index);
                 }
             });
-        foreach (var index in quality)
+        var outOfRangeShare = (double)outOfRange.Count / n;
+        var dropOutOfRange = outOfRangeShare <= limit;
+        foreach (var index in dropOutOfRange ? stuck.Concat(outOfRange) : stuck)
         {
             excluded[index] = true;
         }
 
-        return (excluded, quality.Count, string.Create(
+        var count = stuck.Count + (dropOutOfRange ? outOfRange.Count : 0);
+        var rangeNote = dropOutOfRange
+            ? string.Empty
+            : string.Create(
+                CultureInfo.InvariantCulture,
+                $" The {outOfRange.Count} readings ({outOfRangeShare:P1}) outside the champion's training range were kept too: that many is the drift itself, not faults.");
+        return (excluded, count, string.Create(
             CultureInfo.InvariantCulture,
             $"The champion {championVersion} flagged {flagged.Count} readings ({share:P1}), more than the {limit:P0} limit: it is probably wrong about the new normal (drift), " +
-            $"so only the {quality.Count} readings with data-quality flags (stuck sensor, out of range) were excluded and the other {flagged.Count - quality.Count} flagged readings were kept."));
+            $"so only the {count} readings with data-quality flags (stuck sensor {stuck.Count}, out of range {(dropOutOfRange ? outOfRange.Count : 0)}) were excluded and the other {flagged.Count - count} flagged readings were kept.{rangeNote}"));
     }
 
     /// <summary>The anomaly blob names of the days [first, last] (reading time, UTC).</summary>

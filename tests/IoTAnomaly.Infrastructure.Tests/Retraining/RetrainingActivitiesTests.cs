@@ -103,6 +103,25 @@ public sealed class RetrainingActivitiesTests
     }
 
     [TestMethod]
+    public async Task LoadTrainingWindow_ChampionFlagsMostAsOutOfRange_KeepsThemAsTheDriftItself()
+    {
+        var world = await RetrainingWorld.CreateAsync();
+        var champion = await world.RegisterChampionAsync(shiftSigmas: 0);
+        var readings = RetrainingWorld.Readings(10, 100, seed: 16, RetrainingWorld.T0);
+        await world.CaptureAsync(readings);
+        var flagged = readings.Where((_, i) => i % 5 != 0).ToArray(); // 80 %
+        await world.FlagAsync(flagged.Take(10), QualityFlags.StuckSensor | QualityFlags.OutOfRange, champion);
+        await world.FlagAsync(flagged.Skip(10).Take(500), QualityFlags.OutOfRange, champion); // 50 % of the window
+        await world.FlagAsync(flagged.Skip(510), QualityFlags.None, champion);
+
+        var window = await world.Activities(maxAnomalyShare: 0.3).LoadTrainingWindowAsync(world.Request(readings), TestContext.CancellationToken);
+
+        Assert.AreEqual(10, window.ExcludedAnomalies, window.Note);
+        Assert.AreEqual(readings.Count - 10, window.Rows);
+        StringAssert.Contains(window.Note, "outside the champion's training range were kept");
+    }
+
+    [TestMethod]
     public async Task TrainChallenger_NormalWindow_StagesBundleVersionedByRequestTime()
     {
         var world = await RetrainingWorld.CreateAsync();
