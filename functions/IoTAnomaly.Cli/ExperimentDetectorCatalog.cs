@@ -16,6 +16,7 @@ public static class ExperimentDetectorCatalog
     {
         [PcaDetectorTrainer.ModelType] = () => new PcaExperimentDetector(),
         [ZScoreBaselineDetector.DetectorName] = () => new ZScoreBaselineDetector(),
+        [ResidualExperimentDetector.DetectorName] = () => new ResidualExperimentDetector(),
     };
 
     /// <summary>Registered names, sorted.</summary>

@@ -36,6 +36,7 @@ internal sealed class BenchCommand : Command
         }
 
         Options.Add(json);
+        Subcommands.Add(new ParserFuzzCommand(console));
         SetAction(Run);
     }
 
