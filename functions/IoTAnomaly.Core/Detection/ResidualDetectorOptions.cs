@@ -1,0 +1,68 @@
+namespace IoTAnomaly.Core.Detection;
+
+/// <summary>
+/// Hyper-parameters of the <c>ridge-residual</c> detector (<see cref="ResidualModel"/>): each sensor is predicted
+/// from the others by ridge regression on trailing-mean-smoothed, standardized readings; the score is the largest
+/// residual in units of its out-of-fold training standard deviation. Chosen on the SKAB dev files
+/// (docs/detection-quality.md).
+/// </summary>
+public sealed record ResidualDetectorOptions
+{
+    public const int DefaultInputWindow = 10;
+    public const double DefaultRidge = 1.0;
+    public const int DefaultFolds = 5;
+    public const double DefaultQuantile = 0.995;
+    public const double DefaultMargin = 1.5;
+    public const double DefaultAdaptation = 0.01;
+    public const int DefaultChangePointHold = 2;
+    public const int MinimumTrainingRows = 50;
+    public const int MaximumInputWindow = 1024;
+
+    /// <summary>Trailing mean over this many readings, per sensor, before anything else (1 = raw readings).</summary>
+    public int InputWindow { get; init; } = DefaultInputWindow;
+
+    /// <summary>Ridge penalty on the standardized coefficients (the intercept is not penalized).</summary>
+    public double Ridge { get; init; } = DefaultRidge;
+
+    /// <summary>Contiguous (chronological) folds for the out-of-fold residuals that set the residual scales and the threshold.</summary>
+    public int Folds { get; init; } = DefaultFolds;
+
+    /// <summary>Quantile of the out-of-fold training scores that, times <see cref="Margin"/>, is the alarm threshold.</summary>
+    public double Quantile { get; init; } = DefaultQuantile;
+
+    /// <summary>Multiplier on the training-score quantile.</summary>
+    public double Margin { get; init; } = DefaultMargin;
+
+    /// <summary>
+    /// EWMA weight with which each sensor's residual offset follows readings that did not alarm (0 = frozen).
+    /// Absorbs slow drift (temperature) without learning a sustained fault, which alarms and so is not followed.
+    /// </summary>
+    public double Adaptation { get; init; } = DefaultAdaptation;
+
+    /// <summary>Rows the raw alarm must hold a new state before a change-point alarm is raised (0 = every edge).</summary>
+    public int ChangePointHold { get; init; } = DefaultChangePointHold;
+
+    /// <summary>Sensors whose (smoothed) training standard deviation is at most this are constant and ignored.</summary>
+    public double ConstantTolerance { get; init; } = 1e-9;
+
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(InputWindow, 1, nameof(InputWindow));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(InputWindow, MaximumInputWindow, nameof(InputWindow));
+        ArgumentOutOfRangeException.ThrowIfNegative(Ridge, nameof(Ridge));
+        ArgumentOutOfRangeException.ThrowIfLessThan(Folds, 2, nameof(Folds));
+        if (!(Quantile is > 0 and < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Quantile), Quantile, "Quantile must lie in (0, 1).");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Margin, nameof(Margin));
+        if (!(Adaptation is >= 0 and < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Adaptation), Adaptation, "Adaptation must lie in [0, 1).");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(ChangePointHold, nameof(ChangePointHold));
+        ArgumentOutOfRangeException.ThrowIfNegative(ConstantTolerance, nameof(ConstantTolerance));
+    }
+}

@@ -1,0 +1,439 @@
+namespace IoTAnomaly.Core.Detection;
+
+/// <summary>
+/// The trained <c>ridge-residual</c> model: per-sensor trailing-mean smoothing, standardization, one ridge regression
+/// per sensor from the other sensors, each residual's out-of-fold standard deviation, and an alarm threshold on
+/// the score <c>max over sensors of |residual| / σ</c> taken from the out-of-fold training scores. Training uses
+/// only the rows given; no labels. Score rows with a <see cref="ResidualScorer"/> (one per stream).
+/// </summary>
+public sealed class ResidualModel
+{
+    private readonly double[] _mean;       // per active sensor, of the smoothed training rows
+    private readonly double[] _scale;      // per active sensor, 1 / standard deviation
+    private readonly double[] _weights;    // active × active, row t = coefficients of target t (diagonal 0)
+    private readonly double[] _intercepts; // per active sensor
+    private readonly double[] _inverseSigma; // per active sensor, 1 / out-of-fold residual standard deviation
+
+    private ResidualModel(
+        ResidualDetectorOptions options,
+        int sensorCount,
+        int[] active,
+        double[] mean,
+        double[] scale,
+        double[] weights,
+        double[] intercepts,
+        double[] inverseSigma,
+        double threshold)
+    {
+        Options = options;
+        SensorCount = sensorCount;
+        ActiveSensors = active;
+        _mean = mean;
+        _scale = scale;
+        _weights = weights;
+        _intercepts = intercepts;
+        _inverseSigma = inverseSigma;
+        Threshold = threshold;
+    }
+
+    /// <summary>The options the model was trained with.</summary>
+    public ResidualDetectorOptions Options { get; }
+
+    /// <summary>Values per row (all sensors, including constant ones).</summary>
+    public int SensorCount { get; }
+
+    /// <summary>Indices of the sensors that vary in the training rows; the others are ignored.</summary>
+    public IReadOnlyList<int> ActiveSensors { get; }
+
+    /// <summary>Alarm threshold on the raw score (the scorer reports score / threshold).</summary>
+    public double Threshold { get; }
+
+    internal int Active => ActiveSensors.Count;
+
+    /// <summary>Trains on <paramref name="rows"/> (rows × sensors, time order, finite values).</summary>
+    /// <exception cref="ArgumentException">Too few rows, ragged rows, non-finite values, or no varying sensor.</exception>
+    public static ResidualModel Train(IReadOnlyList<double[]> rows, ResidualDetectorOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        options ??= new ResidualDetectorOptions();
+        options.Validate();
+        var n = rows.Count;
+        if (n < ResidualDetectorOptions.MinimumTrainingRows || n < 2 * options.Folds)
+        {
+            throw new ArgumentException(
+                $"At least {Math.Max(ResidualDetectorOptions.MinimumTrainingRows, 2 * options.Folds)} training rows are needed, got {n}.",
+                nameof(rows));
+        }
+
+        var d = rows[0].Length;
+        for (var r = 0; r < n; r++)
+        {
+            if (rows[r].Length != d)
+            {
+                throw new ArgumentException($"Row {r} has {rows[r].Length} values, expected {d}.", nameof(rows));
+            }
+
+            for (var j = 0; j < d; j++)
+            {
+                if (!double.IsFinite(rows[r][j]))
+                {
+                    throw new ArgumentException($"Row {r}, sensor {j} is not finite.", nameof(rows));
+                }
+            }
+        }
+
+        var smoothed = Smooth(rows, d, options.InputWindow);
+        var fullMean = new double[d];
+        var fullSd = new double[d];
+        for (var j = 0; j < d; j++)
+        {
+            double sum = 0;
+            for (var r = 0; r < n; r++)
+            {
+                sum += smoothed[(r * d) + j];
+            }
+
+            fullMean[j] = sum / n;
+            double ss = 0;
+            for (var r = 0; r < n; r++)
+            {
+                var e = smoothed[(r * d) + j] - fullMean[j];
+                ss += e * e;
+            }
+
+            fullSd[j] = Math.Sqrt(ss / (n - 1));
+        }
+
+        var active = Enumerable.Range(0, d).Where(j => fullSd[j] > options.ConstantTolerance).ToArray();
+        var m = active.Length;
+        if (m == 0)
+        {
+            throw new ArgumentException("No sensor varies in the training rows.", nameof(rows));
+        }
+
+        var mean = active.Select(j => fullMean[j]).ToArray();
+        var scale = active.Select(j => 1.0 / fullSd[j]).ToArray();
+        var z = new double[n * m];
+        for (var r = 0; r < n; r++)
+        {
+            for (var a = 0; a < m; a++)
+            {
+                z[(r * m) + a] = (smoothed[(r * d) + active[a]] - mean[a]) * scale[a];
+            }
+        }
+
+        var weights = new double[m * m];
+        var intercepts = new double[m];
+        var inverseSigma = new double[m];
+        var oof = new double[n * m];
+        var foldSize = n / options.Folds;
+        var coefficients = new double[m];
+        for (var t = 0; t < m; t++)
+        {
+            var intercept = Fit(z, n, m, t, 0, 0, options.Ridge, coefficients);
+            coefficients.CopyTo(weights.AsSpan(t * m, m));
+            intercepts[t] = intercept;
+            for (var f = 0; f < options.Folds; f++)
+            {
+                var from = f * foldSize;
+                var to = f == options.Folds - 1 ? n : from + foldSize;
+                var foldIntercept = Fit(z, n, m, t, from, to, options.Ridge, coefficients);
+                for (var r = from; r < to; r++)
+                {
+                    oof[(r * m) + t] = z[(r * m) + t] - Predict(coefficients, foldIntercept, z.AsSpan(r * m, m));
+                }
+            }
+
+            double ss = 0;
+            for (var r = 0; r < n; r++)
+            {
+                ss += oof[(r * m) + t] * oof[(r * m) + t];
+            }
+
+            inverseSigma[t] = 1.0 / (Math.Sqrt(ss / n) + 1e-6);
+        }
+
+        // Threshold: quantile of the out-of-fold training scores (after the smoothing warm-up), times the margin.
+        var skip = Math.Min(20, n / 10);
+        var scores = new double[n - skip];
+        for (var r = skip; r < n; r++)
+        {
+            scores[r - skip] = MaxScaled(oof.AsSpan(r * m, m), inverseSigma);
+        }
+
+        Array.Sort(scores);
+        var index = (int)Math.Min(scores.Length - 1, Math.Floor(options.Quantile * scores.Length));
+        var threshold = Math.Max(scores[index], 1e-9) * options.Margin;
+        return new ResidualModel(options, d, active, mean, scale, weights, intercepts, inverseSigma, threshold);
+    }
+
+    /// <summary>A fresh scorer (smoothing window and residual offsets) for one stream, primed with <paramref name="history"/>.</summary>
+    public ResidualScorer CreateScorer(IReadOnlyList<double[]>? history = null)
+    {
+        var scorer = new ResidualScorer(this);
+        if (history is not null)
+        {
+            foreach (var row in history)
+            {
+                scorer.Prime(row);
+            }
+        }
+
+        return scorer;
+    }
+
+    /// <summary>Standardized smoothed value of active sensor <paramref name="a"/>.</summary>
+    internal double Standardize(int a, double smoothed) => (smoothed - _mean[a]) * _scale[a];
+
+    /// <summary>Raw residual of active sensor <paramref name="t"/> given the standardized vector <paramref name="z"/>.</summary>
+    internal double Residual(int t, ReadOnlySpan<double> z)
+        => z[t] - Predict(_weights.AsSpan(t * Active, Active), _intercepts[t], z);
+
+    internal double InverseSigma(int t) => _inverseSigma[t];
+
+    private static double Predict(ReadOnlySpan<double> coefficients, double intercept, ReadOnlySpan<double> z)
+    {
+        var p = intercept;
+        for (var j = 0; j < z.Length; j++)
+        {
+            p += coefficients[j] * z[j];
+        }
+
+        return p;
+    }
+
+    private static double MaxScaled(ReadOnlySpan<double> residuals, double[] inverseSigma)
+    {
+        double max = 0;
+        for (var t = 0; t < residuals.Length; t++)
+        {
+            max = Math.Max(max, Math.Abs(residuals[t] * inverseSigma[t]));
+        }
+
+        return max;
+    }
+
+    /// <summary>
+    /// Ridge fit of column <paramref name="target"/> on the other columns plus an unpenalized intercept, over the rows
+    /// outside [<paramref name="excludeFrom"/>, <paramref name="excludeTo"/>). Writes the coefficients (0 at the target)
+    /// and returns the intercept.
+    /// </summary>
+    private static double Fit(double[] z, int n, int m, int target, int excludeFrom, int excludeTo, double ridge, double[] coefficients)
+    {
+        var p = m; // m − 1 predictors + intercept (last)
+        var a = new double[p * p];
+        var b = new double[p];
+        var x = new double[p];
+        for (var r = 0; r < n; r++)
+        {
+            if (r >= excludeFrom && r < excludeTo)
+            {
+                continue;
+            }
+
+            var q = 0;
+            for (var j = 0; j < m; j++)
+            {
+                if (j != target)
+                {
+                    x[q++] = z[(r * m) + j];
+                }
+            }
+
+            x[p - 1] = 1;
+            var y = z[(r * m) + target];
+            for (var i = 0; i < p; i++)
+            {
+                b[i] += x[i] * y;
+                for (var k = 0; k < p; k++)
+                {
+                    a[(i * p) + k] += x[i] * x[k];
+                }
+            }
+        }
+
+        for (var i = 0; i < p - 1; i++)
+        {
+            a[(i * p) + i] += ridge;
+        }
+
+        var solution = Solve(a, b, p);
+        var s = 0;
+        for (var j = 0; j < m; j++)
+        {
+            coefficients[j] = j == target ? 0 : solution[s++];
+        }
+
+        return solution[p - 1];
+    }
+
+    /// <summary>Gaussian elimination with partial pivoting (tiny pivots clamped, so a singular system stays finite).</summary>
+    private static double[] Solve(double[] a, double[] b, int p)
+    {
+        const double Tiny = 1e-12;
+        for (var i = 0; i < p; i++)
+        {
+            var pivot = i;
+            for (var r = i + 1; r < p; r++)
+            {
+                if (Math.Abs(a[(r * p) + i]) > Math.Abs(a[(pivot * p) + i]))
+                {
+                    pivot = r;
+                }
+            }
+
+            if (pivot != i)
+            {
+                for (var c = 0; c < p; c++)
+                {
+                    (a[(i * p) + c], a[(pivot * p) + c]) = (a[(pivot * p) + c], a[(i * p) + c]);
+                }
+
+                (b[i], b[pivot]) = (b[pivot], b[i]);
+            }
+
+            var diagonal = Math.Abs(a[(i * p) + i]) < Tiny ? Tiny : a[(i * p) + i];
+            for (var r = i + 1; r < p; r++)
+            {
+                var f = a[(r * p) + i] / diagonal;
+                for (var c = i; c < p; c++)
+                {
+                    a[(r * p) + c] -= f * a[(i * p) + c];
+                }
+
+                b[r] -= f * b[i];
+            }
+        }
+
+        var x = new double[p];
+        for (var i = p - 1; i >= 0; i--)
+        {
+            var s = b[i];
+            for (var c = i + 1; c < p; c++)
+            {
+                s -= a[(i * p) + c] * x[c];
+            }
+
+            var diagonal = Math.Abs(a[(i * p) + i]) < Tiny ? Tiny : a[(i * p) + i];
+            x[i] = s / diagonal;
+        }
+
+        return x;
+    }
+
+    /// <summary>Causal trailing mean of each column over <paramref name="window"/> rows (partial windows at the start).</summary>
+    private static double[] Smooth(IReadOnlyList<double[]> rows, int d, int window)
+    {
+        var n = rows.Count;
+        var output = new double[n * d];
+        var sum = new double[d];
+        for (var r = 0; r < n; r++)
+        {
+            var count = Math.Min(r + 1, window);
+            for (var j = 0; j < d; j++)
+            {
+                sum[j] += rows[r][j];
+                if (r >= window)
+                {
+                    sum[j] -= rows[r - window][j];
+                }
+
+                output[(r * d) + j] = sum[j] / count;
+            }
+        }
+
+        return output;
+    }
+}
+
+/// <summary>
+/// Per-stream state of a <see cref="ResidualModel"/>: the trailing-mean window and the residual offsets. Scores one
+/// reading at a time in time order, without allocating. Not thread-safe.
+/// </summary>
+public sealed class ResidualScorer
+{
+    private readonly ResidualModel _model;
+    private readonly double[] _window;   // ring buffer, InputWindow × SensorCount
+    private readonly double[] _sum;      // per sensor
+    private readonly double[] _z;        // per active sensor (scratch)
+    private readonly double[] _offset;   // per active sensor
+    private readonly double[] _residual; // per active sensor (scratch)
+    private readonly int _width;
+    private long _seen;
+
+    internal ResidualScorer(ResidualModel model)
+    {
+        _model = model;
+        _width = model.Options.InputWindow;
+        _window = new double[_width * model.SensorCount];
+        _sum = new double[model.SensorCount];
+        _z = new double[model.Active];
+        _offset = new double[model.Active];
+        _residual = new double[model.Active];
+    }
+
+    /// <summary>Readings seen (including priming history).</summary>
+    public long Count => _seen;
+
+    /// <summary>Feeds a past reading into the smoothing window without scoring it.</summary>
+    public void Prime(ReadOnlySpan<double> values) => Push(values);
+
+    /// <summary>
+    /// Scores one reading: returns score / threshold (alarm when &gt; 1). Readings that do not alarm move the residual
+    /// offsets by <see cref="ResidualDetectorOptions.Adaptation"/>.
+    /// </summary>
+    public double Score(ReadOnlySpan<double> values)
+    {
+        Push(values);
+        var count = (double)Math.Min(_seen, _width);
+        var active = _model.ActiveSensors;
+        for (var a = 0; a < _z.Length; a++)
+        {
+            _z[a] = _model.Standardize(a, _sum[active[a]] / count);
+        }
+
+        double max = 0;
+        for (var t = 0; t < _z.Length; t++)
+        {
+            var raw = _model.Residual(t, _z);
+            _residual[t] = raw;
+            max = Math.Max(max, Math.Abs((raw - _offset[t]) * _model.InverseSigma(t)));
+        }
+
+        var score = max / _model.Threshold;
+        var adaptation = _model.Options.Adaptation;
+        if (score <= 1 && adaptation > 0)
+        {
+            for (var t = 0; t < _offset.Length; t++)
+            {
+                _offset[t] += adaptation * (_residual[t] - _offset[t]);
+            }
+        }
+
+        return score;
+    }
+
+    private void Push(ReadOnlySpan<double> values)
+    {
+        if (values.Length != _model.SensorCount)
+        {
+            throw new ArgumentException($"Expected {_model.SensorCount} values, got {values.Length}.", nameof(values));
+        }
+
+        var d = _model.SensorCount;
+        var slot = (int)(_seen % _width) * d;
+        var full = _seen >= _width;
+        for (var j = 0; j < d; j++)
+        {
+            if (full)
+            {
+                _sum[j] -= _window[slot + j];
+            }
+
+            _window[slot + j] = values[j];
+            _sum[j] += values[j];
+        }
+
+        _seen++;
+    }
+}
