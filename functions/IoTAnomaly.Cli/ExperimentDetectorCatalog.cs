@@ -9,8 +9,11 @@ namespace IoTAnomaly.Cli;
 /// </summary>
 public static class ExperimentDetectorCatalog
 {
-    /// <summary>The detector used when <c>--detector</c> is not given: the PCA T²+Q detector of Core/Detection.</summary>
-    public const string DefaultName = PcaDetectorTrainer.ModelType;
+    /// <summary>
+    /// The detector used when <c>--detector</c> is not given: the ridge-residual detector of Core/Detection (better
+    /// than <c>pca-t2q</c> on SKAB dev F1 and FAR at the same NAB; docs/detection-quality.md).
+    /// </summary>
+    public const string DefaultName = ResidualExperimentDetector.DetectorName;
 
     private static readonly Dictionary<string, Func<IExperimentDetector>> Factories = new(StringComparer.OrdinalIgnoreCase)
     {

@@ -23,8 +23,12 @@ public sealed class ExperimentDetectorCatalogTests
     }
 
     [TestMethod]
-    public void Create_ReturnsPcaDetector_ForDefaultName()
-        => Assert.AreEqual("pca-t2q", ExperimentDetectorCatalog.Create(ExperimentDetectorCatalog.DefaultName).Name);
+    public void Create_ReturnsRidgeResidualDetector_ForDefaultName()
+        => Assert.AreEqual("ridge-residual", ExperimentDetectorCatalog.Create(ExperimentDetectorCatalog.DefaultName).Name);
+
+    [TestMethod]
+    public void Create_StillReturnsPcaDetector_ByName()
+        => Assert.AreEqual("pca-t2q", ExperimentDetectorCatalog.Create("pca-t2q").Name);
 
     [TestMethod]
     public void Names_ContainDefault()

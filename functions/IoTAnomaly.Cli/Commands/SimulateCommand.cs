@@ -20,6 +20,9 @@ namespace IoTAnomaly.Cli.Commands;
 /// </summary>
 internal sealed class SimulateCommand : Command
 {
+    /// <summary>Upper bound of readings one run sends.</summary>
+    private const double MaxReadings = 1e10;
+
     private readonly CliConsole console;
     private readonly CliHost host;
 
@@ -55,6 +58,13 @@ internal sealed class SimulateCommand : Command
         url.Require(
             static u => u is null || (Uri.TryCreate(u, UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https"),
             static u => $"--url '{u}' must be an absolute http(s) URL such as http://localhost:5000.");
+        Validators.Add(result =>
+        {
+            if (result.SafeValue(rate) * result.SafeValue(duration) > MaxReadings)
+            {
+                result.AddError($"--rate × --duration must be at most {MaxReadings:N0} readings.");
+            }
+        });
         Options.Add(devices);
         Options.Add(rate);
         Options.Add(duration);
@@ -88,7 +98,8 @@ internal sealed class SimulateCommand : Command
             var simulator = new FleetSimulator(new SimulatorOptions
             {
                 DeviceCount = fleetSize,
-                StepInterval = TimeSpan.FromSeconds(fleetSize / readingsPerSecond),
+                // Simulated time advances at the sending pace (at least one tick per step).
+                StepInterval = TimeSpan.FromTicks(Math.Max(1, (long)Math.Min(TimeSpan.TicksPerDay, TimeSpan.TicksPerSecond * fleetSize / readingsPerSecond))),
                 Seed = parseResult.GetValue(seed),
                 StartTime = now,
                 RunId = string.Create(CultureInfo.InvariantCulture, $"cli-{now:yyyyMMddHHmmss}"),

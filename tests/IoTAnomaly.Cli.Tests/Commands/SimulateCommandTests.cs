@@ -70,6 +70,7 @@ public sealed class SimulateCommandTests
     [DataRow(new[] { "simulate", "--credential", "magic" }, "magic")]
     [DataRow(new[] { "simulate", "--url", "localhost-5000" }, "--url")]
     [DataRow(new[] { "simulate", "--rate", "fast" }, "fast")]
+    [DataRow(new[] { "simulate", "--rate", "1e9", "--duration", "1e9" }, "at most")]
     public async Task Simulate_ExitsNonZeroWithClearMessage_OnArgumentError(string[] args, string expected)
     {
         var (exitCode, _, error) = await CliRun.RunAsync(args);
