@@ -8,6 +8,7 @@ namespace IoTAnomaly.Core.Detection;
 /// </summary>
 public sealed class ResidualModel
 {
+    private readonly int[] _active;
     private readonly double[] _mean;       // per active sensor, of the smoothed training rows
     private readonly double[] _scale;      // per active sensor, 1 / standard deviation
     private readonly double[] _weights;    // active × active, row t = coefficients of target t (diagonal 0)
@@ -27,7 +28,8 @@ public sealed class ResidualModel
     {
         Options = options;
         SensorCount = sensorCount;
-        ActiveSensors = active;
+        _active = active;
+        ActiveSensors = Array.AsReadOnly(active);
         _mean = mean;
         _scale = scale;
         _weights = weights;
@@ -48,7 +50,9 @@ public sealed class ResidualModel
     /// <summary>Alarm threshold on the raw score (the scorer reports score / threshold).</summary>
     public double Threshold { get; }
 
-    internal int Active => ActiveSensors.Count;
+    internal int Active => _active.Length;
+
+    internal int ActiveIndex(int a) => _active[a];
 
     /// <summary>Trains on <paramref name="rows"/> (rows × sensors, time order, finite values).</summary>
     /// <exception cref="ArgumentException">Too few rows, ragged rows, non-finite values, or no varying sensor.</exception>
@@ -386,10 +390,9 @@ public sealed class ResidualScorer
     {
         Push(values);
         var count = (double)Math.Min(_seen, _width);
-        var active = _model.ActiveSensors;
         for (var a = 0; a < _z.Length; a++)
         {
-            _z[a] = _model.Standardize(a, _sum[active[a]] / count);
+            _z[a] = _model.Standardize(a, _sum[_model.ActiveIndex(a)] / count);
         }
 
         double max = 0;

@@ -30,6 +30,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 3014, Level = LogLevel.Error, Message = "Ingest stopped with {Pending} accepted events not processed (forced shutdown)")]
     public static partial void IngestAbandoned(ILogger logger, long pending);
 
+    [LoggerMessage(EventId = 3015, Level = LogLevel.Warning, Message = "Partition {Partition}: capture write of {Events} events failed (attempt {Attempt}); retrying in {DelayMs} ms")]
+    public static partial void CaptureRetry(ILogger logger, int partition, int events, int attempt, double delayMs, Exception exception);
+
     [LoggerMessage(EventId = 3030, Level = LogLevel.Warning, Message = "Security:ApiKey is not configured: generated a random API key for this process (printed on the console)")]
     public static partial void GeneratedApiKey(ILogger logger);
 

@@ -38,6 +38,17 @@ public sealed class LocalHostOptions
     [Range(1, 1_000_000)]
     public int RecentAnomalies { get; set; } = 1000;
 
+    /// <summary>Write every accepted event to capture (Event Hubs Capture's Avro layout), in files per partition and window.</summary>
+    public bool Capture { get; set; } = true;
+
+    /// <summary>Most events in one capture file of a partition (Event Hubs Capture's size window).</summary>
+    [Range(1, 10_000_000)]
+    public int CaptureMaxEvents { get; set; } = 20_000;
+
+    /// <summary>Longest an accepted event waits before its capture file is written (Event Hubs Capture's time window).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:15:00")]
+    public TimeSpan CaptureWindow { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Train, register and promote an initial model when the registry has no champion for <c>Scoring:ModelName</c>.</summary>
     public bool BootstrapModel { get; set; } = true;
 

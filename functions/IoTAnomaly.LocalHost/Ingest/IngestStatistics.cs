@@ -39,6 +39,11 @@ public sealed class IngestStatistics
     private long _retries;
     private string? _modelVersion;
 
+    public IngestStatistics()
+    {
+        _samples.Enqueue((Stopwatch.GetTimestamp(), 0));
+    }
+
     /// <summary>Records a batch the handler finished.</summary>
     public void Record(BatchResult result)
     {

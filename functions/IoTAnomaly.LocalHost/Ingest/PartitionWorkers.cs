@@ -27,13 +27,19 @@ public sealed class PartitionWorkers : IHostedService, IDisposable
     private readonly PartitionedIngest _ingest;
     private readonly TelemetryBatchHandler _handler;
     private readonly ICaptureWriter? _capture;
+    private readonly int _captureMaxEvents;
+    private readonly TimeSpan _captureWindow;
     private readonly IReadOnlyList<IBatchCompletionObserver> _observers;
     private readonly IngestStatistics _statistics;
     private readonly EventHubsBatchSettings _batching;
     private readonly TimeProvider _time;
     private readonly ILogger<PartitionWorkers> _logger;
     private readonly CancellationTokenSource _abort = new();
+    private readonly CancellationTokenSource _stopFlusher = new();
+    private CaptureBuffer[] _captureBuffers = [];
     private Task[] _workers = [];
+    private Task _flusher = Task.CompletedTask;
+    private Task? _stopping;
 
     public PartitionWorkers(
         PartitionedIngest ingest,
@@ -41,13 +47,16 @@ public sealed class PartitionWorkers : IHostedService, IDisposable
         IEnumerable<IBatchCompletionObserver> observers,
         IngestStatistics statistics,
         EventHubsBatchSettings batching,
+        Microsoft.Extensions.Options.IOptions<LocalHostOptions> options,
         TimeProvider time,
         ILogger<PartitionWorkers> logger,
         ICaptureWriter? capture = null)
     {
         _ingest = ingest;
         _handler = handler;
-        _capture = capture;
+        _capture = options.Value.Capture ? capture : null;
+        _captureMaxEvents = options.Value.CaptureMaxEvents;
+        _captureWindow = options.Value.CaptureWindow;
         _observers = observers.ToArray();
         _statistics = statistics;
         _batching = batching;
@@ -61,18 +70,44 @@ public sealed class PartitionWorkers : IHostedService, IDisposable
     public Task StartAsync(CancellationToken cancellationToken)
     {
         Log.IngestConfigured(_logger, _ingest.PartitionCount, _ingest.Capacity, _batching.MaxEventBatchSize, _batching.MaxWaitTime.TotalMilliseconds, _batching.Source);
+        if (_capture is not null)
+        {
+            _captureBuffers = Enumerable.Range(0, _ingest.PartitionCount)
+                .Select(p => new CaptureBuffer(_capture, p.ToString(System.Globalization.CultureInfo.InvariantCulture), _captureMaxEvents, _captureWindow))
+                .ToArray();
+            _flusher = Task.Run(() => FlushCaptureAsync(_stopFlusher.Token), CancellationToken.None);
+        }
+
         _workers = Enumerable.Range(0, _ingest.PartitionCount)
             .Select(p => Task.Run(() => RunAsync(p, _abort.Token), CancellationToken.None))
             .ToArray();
         return Task.CompletedTask;
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        // A host may be stopped more than once (e.g. WebApplicationFactory's dispose): drain once, and let every
+        // caller wait for that drain, so nothing is disposed while it runs.
+        lock (_abort)
+        {
+            _stopping ??= StopCoreAsync(cancellationToken);
+            return _stopping;
+        }
+    }
+
+    private async Task StopCoreAsync(CancellationToken cancellationToken)
     {
         _ingest.StopAccepting();
         try
         {
             await Task.WhenAll(_workers).WaitAsync(cancellationToken);
+            await _stopFlusher.CancelAsync();
+            await _flusher.WaitAsync(cancellationToken);
+            for (var p = 0; p < _captureBuffers.Length; p++)
+            {
+                await FlushWithRetryAsync(_captureBuffers[p], p, cancellationToken);
+            }
+
             Log.IngestDrained(_logger, _ingest.Pending);
         }
         catch (OperationCanceledException)
@@ -82,7 +117,56 @@ public sealed class PartitionWorkers : IHostedService, IDisposable
         }
     }
 
-    public void Dispose() => _abort.Dispose();
+    public void Dispose()
+    {
+        _abort.Dispose();
+        _stopFlusher.Dispose();
+        foreach (var buffer in _captureBuffers)
+        {
+            buffer.Dispose();
+        }
+    }
+
+    /// <summary>Writes capture files that waited longer than the window, until stopped.</summary>
+    private async Task FlushCaptureAsync(CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Clamp(_captureWindow.TotalMilliseconds / 4, 10, 1000)), _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                for (var p = 0; p < _captureBuffers.Length; p++)
+                {
+                    if (_captureBuffers[p].IsDue)
+                    {
+                        await FlushWithRetryAsync(_captureBuffers[p], p, stop);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Stopping: StopAsync flushes what is left.
+        }
+    }
+
+    private async Task FlushWithRetryAsync(CaptureBuffer buffer, int partition, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await buffer.FlushAsync(cancellationToken);
+                return;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not ObjectDisposedException)
+            {
+                var delay = TimeSpan.FromMilliseconds(Math.Min(MaxBackoff.TotalMilliseconds, 100 * Math.Pow(2, Math.Min(attempt - 1, 10))));
+                Log.CaptureRetry(_logger, partition, buffer.Count, attempt, delay.TotalMilliseconds, ex);
+                await Task.Delay(delay, _time, cancellationToken);
+            }
+        }
+    }
 
     private async Task RunAsync(int partition, CancellationToken abort)
     {
@@ -157,7 +241,15 @@ public sealed class PartitionWorkers : IHostedService, IDisposable
 
     private async Task ProcessAsync(int partition, string partitionId, List<QueuedEvent> items, List<TelemetryEvent> events, CancellationToken abort)
     {
-        var captured = _capture is null;
+        if (_capture is not null)
+        {
+            // Capture is written by the buffer in Capture-sized files; a full buffer is flushed here, before scoring.
+            if (_captureBuffers[partition].Append(ToCaptured(items)))
+            {
+                await FlushWithRetryAsync(_captureBuffers[partition], partition, abort);
+            }
+        }
+
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -165,12 +257,6 @@ public sealed class PartitionWorkers : IHostedService, IDisposable
                 if (BeforeBatch is { } hold)
                 {
                     await hold(abort);
-                }
-
-                if (!captured)
-                {
-                    await _capture!.WriteAsync(partitionId, ToCaptured(items), abort);
-                    captured = true;
                 }
 
                 var result = await _handler.HandleAsync(events, partitionId, abort);

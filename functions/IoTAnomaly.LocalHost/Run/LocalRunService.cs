@@ -100,7 +100,7 @@ public sealed class LocalRunService(
         }
 
         var stats = services.GetRequiredService<IngestStatistics>().Snapshot(ingest.Pending);
-        Summary = tracker.Summarize(stats, version, Stopwatch.GetElapsedTime(started));
+        Summary = tracker.Summarize(stats, version, Stopwatch.GetElapsedTime(started)) with { Drained = stats.PendingEvents == 0 };
         lifetime.StopApplication();
     }
 

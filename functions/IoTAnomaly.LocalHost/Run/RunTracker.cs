@@ -33,7 +33,11 @@ public sealed record RunSummary(
     long Sent,
     double DurationSeconds,
     double ReadingsPerSecond,
-    string? ModelVersion);
+    string? ModelVersion)
+{
+    /// <summary>False when the host was stopped before every accepted reading was processed (the counts are then partial, but still consistent).</summary>
+    public bool Drained { get; init; } = true;
+}
 
 /// <summary>
 /// Ground truth of a simulated run: which readings the simulator made faulty (by device id + message id, the anomaly

@@ -1,0 +1,149 @@
+using IoTAnomaly.Core.Detection;
+
+namespace IoTAnomaly.Core.Tests.Detection;
+
+/// <summary>The <c>ridge-residual</c> model on the seeded synthetic plant (8 correlated sensors).</summary>
+[TestClass]
+public sealed class ResidualDetectorTests
+{
+    private static double[][] Normal(int seed, int rows) => new SyntheticPlant(seed).Rows(rows);
+
+    [TestMethod]
+    public void HeldOutNormalData_RarelyAlarms()
+    {
+        var model = ResidualModel.Train(Normal(1, 400));
+        var scorer = model.CreateScorer(Normal(1, 400));
+        var alarms = Normal(2, 3000).Count(row => scorer.Score(row) > 1);
+
+        Assert.AreEqual(8, model.ActiveSensors.Count);
+        Assert.IsLessThanOrEqualTo(0.02 * 3000, alarms, $"{alarms} alarms on 3000 normal rows");
+    }
+
+    [TestMethod]
+    public void BrokenCorrelation_Alarms_AndSustainedFaultIsNotAbsorbed()
+    {
+        var train = Normal(3, 400);
+        var model = ResidualModel.Train(train);
+        var scorer = model.CreateScorer(train);
+        var test = Normal(4, 600);
+        var flow = SyntheticPlant.Sensors - 1;
+        for (var r = 100; r < 600; r++)
+        {
+            test[r][flow] += 1.0 * SyntheticPlant.Sigma(flow); // one sensor leaves the others: in range, wrong relation
+        }
+
+        var scores = test.Select(row => scorer.Score(row)).ToArray();
+
+        Assert.IsLessThanOrEqualTo(2, scores[20..100].Count(s => s > 1), "alarms before the fault");
+        Assert.IsGreaterThanOrEqualTo(0.9 * 480, scores[120..600].Count(s => s > 1), "missed fault rows");
+        Assert.IsGreaterThan(1.0, scores[^1], "the adaptation absorbed a sustained fault");
+    }
+
+    [TestMethod]
+    public void Adaptation_FollowsSlowDrift_ThatAFrozenModelAlarmsOn()
+    {
+        var train = Normal(5, 400);
+        var test = Normal(6, 4000);
+        for (var r = 0; r < test.Length; r++)
+        {
+            test[r][4] += 0.6 * SyntheticPlant.Sigma(4) * r / test.Length; // slow temperature-like drift
+        }
+
+        int Alarms(double adaptation)
+        {
+            var options = new ResidualDetectorOptions { Adaptation = adaptation };
+            var scorer = ResidualModel.Train(train, options).CreateScorer(train);
+            return test.Count(row => scorer.Score(row) > 1);
+        }
+
+        var adaptive = Alarms(ResidualDetectorOptions.DefaultAdaptation);
+        var frozen = Alarms(0);
+        Assert.IsLessThan(frozen, adaptive, $"adaptive {adaptive}, frozen {frozen}");
+        Assert.IsLessThanOrEqualTo(0.05 * test.Length, adaptive);
+    }
+
+    [TestMethod]
+    public void ConstantSensor_IsIgnored()
+    {
+        var train = Normal(7, 400);
+        foreach (var row in train)
+        {
+            row[2] = 5.0;
+        }
+
+        var model = ResidualModel.Train(train);
+        var scorer = model.CreateScorer();
+        var test = Normal(8, 50);
+
+        Assert.AreEqual(7, model.ActiveSensors.Count);
+        Assert.IsFalse(model.ActiveSensors.Contains(2));
+        Assert.IsTrue(test.All(row => double.IsFinite(scorer.Score(row))));
+    }
+
+    [TestMethod]
+    public void Train_Rejects_BadInput()
+    {
+        Assert.ThrowsExactly<ArgumentException>(() => ResidualModel.Train(Normal(9, 20)));
+        var nan = Normal(9, 400);
+        nan[17][3] = double.NaN;
+        var error = Assert.ThrowsExactly<ArgumentException>(() => ResidualModel.Train(nan));
+        Assert.Contains("Row 17", error.Message);
+        var ragged = Normal(9, 400);
+        ragged[5] = [1.0, 2.0];
+        Assert.ThrowsExactly<ArgumentException>(() => ResidualModel.Train(ragged));
+        var constant = Enumerable.Range(0, 100).Select(_ => new double[] { 1, 2, 3 }).ToArray();
+        Assert.ThrowsExactly<ArgumentException>(() => ResidualModel.Train(constant));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ResidualModel.Train(Normal(9, 400), new ResidualDetectorOptions { Quantile = 1 }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ResidualModel.Train(Normal(9, 400), new ResidualDetectorOptions { InputWindow = 0 }));
+    }
+
+    [TestMethod]
+    public void Score_Throws_ForWrongWidth()
+    {
+        var scorer = ResidualModel.Train(Normal(10, 400)).CreateScorer();
+        Assert.ThrowsExactly<ArgumentException>(() => scorer.Score([1.0, 2.0]));
+    }
+
+    [TestMethod]
+    public void Score_AllocatesNothing_PerCall()
+    {
+        var rows = Normal(11, 64);
+        var scorer = ResidualModel.Train(Normal(12, 400)).CreateScorer();
+        for (var i = 0; i < 300_000; i++)
+        {
+            scorer.Score(rows[i & 63]); // past tiered JIT (a rejit during the measured loop allocates a few bytes once)
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        double sink = 0;
+        for (var i = 0; i < 100_000; i++)
+        {
+            sink += scorer.Score(rows[i & 63]);
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.AreEqual(0L, allocated);
+        Assert.IsTrue(double.IsFinite(sink));
+    }
+
+    [TestMethod]
+    public void ExperimentDetector_OneDecisionPerTestRow_WithOnsetChangePoint()
+    {
+        var train = Normal(13, 400);
+        var test = Normal(14, 300);
+        for (var r = 150; r < 300; r++)
+        {
+            test[r][7] += 1.5 * SyntheticPlant.Sigma(7);
+        }
+
+        var timestamps = Enumerable.Range(0, 300).Select(i => DateTime.UnixEpoch.AddSeconds(i)).ToArray();
+        var detection = new ResidualExperimentDetector().Run(SyntheticPlant.SensorNames, train, test, timestamps);
+
+        Assert.HasCount(300, detection.Alarms);
+        Assert.HasCount(300, detection.Scores);
+        Assert.AreEqual(1.0, detection.Threshold);
+        var changePoints = detection.ChangePointAlarms!;
+        var first = Array.IndexOf(changePoints, true);
+        Assert.IsTrue(first is >= 150 and <= 165, $"first change-point alarm at {first}");
+    }
+}
