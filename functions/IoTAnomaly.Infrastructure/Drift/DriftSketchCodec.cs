@@ -17,54 +17,88 @@ public static class DriftSketchCodec
 {
     private static readonly byte[] Magic = "IOTASK01"u8.ToArray();
 
+    private static readonly byte[] RollupMagic = "IOTARU01"u8.ToArray();
+
     public static byte[] Encode(DriftSketchSet set)
     {
         ArgumentNullException.ThrowIfNull(set);
+        return Compress(writer =>
+        {
+            writer.Write(Magic);
+            WriteSet(writer, set);
+        });
+    }
+
+    /// <exception cref="InvalidDataException">Not an encoded sketch set, or cut short.</exception>
+    public static DriftSketchSet Decode(ReadOnlyMemory<byte> bytes)
+        => Decompress(bytes, Magic, ReadSet);
+
+    /// <summary>An hour's roll-up: the names of the set blobs it covers and their merged sets (one per model version).</summary>
+    public static byte[] EncodeRollup(IReadOnlyCollection<string> sources, IReadOnlyCollection<DriftSketchSet> sets)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        ArgumentNullException.ThrowIfNull(sets);
+        return Compress(writer =>
+        {
+            writer.Write(RollupMagic);
+            writer.Write(sources.Count);
+            foreach (var source in sources)
+            {
+                writer.Write(source);
+            }
+
+            writer.Write(sets.Count);
+            foreach (var set in sets)
+            {
+                WriteSet(writer, set);
+            }
+        });
+    }
+
+    /// <exception cref="InvalidDataException">Not an encoded roll-up, or cut short.</exception>
+    public static (IReadOnlyList<string> Sources, IReadOnlyList<DriftSketchSet> Sets) DecodeRollup(ReadOnlyMemory<byte> bytes)
+        => Decompress<(IReadOnlyList<string>, IReadOnlyList<DriftSketchSet>)>(bytes, RollupMagic, reader =>
+        {
+            var sourceCount = reader.ReadInt32();
+            if (sourceCount is < 0 or > 1_000_000)
+            {
+                throw new InvalidDataException($"A roll-up of {sourceCount} sources is not valid.");
+            }
+
+            var sources = new string[sourceCount];
+            for (var i = 0; i < sourceCount; i++)
+            {
+                sources[i] = reader.ReadString();
+            }
+
+            var setCount = reader.ReadInt32();
+            if (setCount is < 0 or > 10_000)
+            {
+                throw new InvalidDataException($"A roll-up of {setCount} sets is not valid.");
+            }
+
+            var sets = new DriftSketchSet[setCount];
+            for (var i = 0; i < setCount; i++)
+            {
+                sets[i] = ReadSet(reader);
+            }
+
+            return (sources, sets);
+        });
+
+    private static byte[] Compress(Action<BinaryWriter> write)
+    {
         using var buffer = new MemoryStream();
         using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
         using (var writer = new BinaryWriter(gzip, Encoding.UTF8, leaveOpen: true))
         {
-            writer.Write(Magic);
-            writer.Write(set.Model);
-            writer.Write(set.ModelVersion);
-            writer.Write(set.WindowStart.UtcTicks);
-            writer.Write(set.WindowEnd.UtcTicks);
-            writer.Write(set.Scored);
-            writer.Write(set.Anomalies);
-            var sensors = set.Sensors.Length;
-            writer.Write(sensors);
-            for (var s = 0; s < sensors; s++)
-            {
-                writer.Write(set.Sensors[s]);
-                var edges = set.Edges[s];
-                writer.Write(edges.Length);
-                foreach (var edge in edges)
-                {
-                    writer.Write(edge);
-                }
-            }
-
-            for (var s = 0; s < sensors; s++)
-            {
-                WriteCounts(writer, set.Fleet[s]);
-            }
-
-            writer.Write(set.Devices.Count);
-            foreach (var (device, counts) in set.Devices)
-            {
-                writer.Write(device);
-                for (var s = 0; s < sensors; s++)
-                {
-                    WriteCounts(writer, counts[s]);
-                }
-            }
+            write(writer);
         }
 
         return buffer.ToArray();
     }
 
-    /// <exception cref="InvalidDataException">Not an encoded sketch set, or cut short.</exception>
-    public static DriftSketchSet Decode(ReadOnlyMemory<byte> bytes)
+    private static T Decompress<T>(ReadOnlyMemory<byte> bytes, byte[] magic, Func<BinaryReader, T> read)
     {
         using var plain = new MemoryStream();
         try
@@ -76,79 +110,126 @@ public static class DriftSketchCodec
 
             plain.Position = 0;
             using var reader = new BinaryReader(plain, Encoding.UTF8, leaveOpen: true);
-            if (!reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic))
+            if (!reader.ReadBytes(magic.Length).AsSpan().SequenceEqual(magic))
             {
-                throw new InvalidDataException("Not an encoded drift sketch set (bad magic).");
+                throw new InvalidDataException("Not an encoded drift sketch blob (bad magic).");
             }
 
-            var model = reader.ReadString();
-            var version = reader.ReadString();
-            var start = new DateTimeOffset(reader.ReadInt64(), TimeSpan.Zero);
-            var end = new DateTimeOffset(reader.ReadInt64(), TimeSpan.Zero);
-            var scored = reader.ReadInt64();
-            var anomalies = reader.ReadInt64();
-            var sensors = reader.ReadInt32();
-            if (sensors is < 0 or > 64)
-            {
-                throw new InvalidDataException($"A sketch set with {sensors} sensors is not valid.");
-            }
-
-            var names = new string[sensors];
-            var edges = new double[sensors][];
-            for (var s = 0; s < sensors; s++)
-            {
-                names[s] = reader.ReadString();
-                var count = reader.ReadInt32();
-                if (count is < 2 or > 100_000)
-                {
-                    throw new InvalidDataException($"Sensor '{names[s]}' has {count} bin edges.");
-                }
-
-                edges[s] = new double[count];
-                for (var i = 0; i < count; i++)
-                {
-                    edges[s][i] = reader.ReadDouble();
-                }
-            }
-
-            var fleet = new long[sensors][];
-            for (var s = 0; s < sensors; s++)
-            {
-                fleet[s] = ReadCounts(reader);
-            }
-
-            var deviceCount = reader.ReadInt32();
-            var devices = new Dictionary<string, long[][]>(Math.Max(0, deviceCount), StringComparer.Ordinal);
-            for (var d = 0; d < deviceCount; d++)
-            {
-                var id = reader.ReadString();
-                var counts = new long[sensors][];
-                for (var s = 0; s < sensors; s++)
-                {
-                    counts[s] = ReadCounts(reader);
-                }
-
-                devices[id] = counts;
-            }
-
-            return new DriftSketchSet
-            {
-                Model = model,
-                ModelVersion = version,
-                WindowStart = start,
-                WindowEnd = end,
-                Sensors = names,
-                Edges = edges,
-                Fleet = fleet,
-                Devices = devices,
-                Scored = scored,
-                Anomalies = anomalies,
-            };
+            return read(reader);
         }
         catch (Exception ex) when (ex is EndOfStreamException or FormatException or OverflowException)
         {
-            throw new InvalidDataException("The drift sketch set is cut short or corrupt: " + ex.Message, ex);
+            throw new InvalidDataException("The drift sketch blob is cut short or corrupt: " + ex.Message, ex);
         }
+    }
+
+    private static void WriteSet(BinaryWriter writer, DriftSketchSet set)
+    {
+        writer.Write(set.Model);
+        writer.Write(set.ModelVersion);
+        writer.Write(set.WindowStart.UtcTicks);
+        writer.Write(set.WindowEnd.UtcTicks);
+        writer.Write(set.Scored);
+        writer.Write(set.Anomalies);
+        var sensors = set.Sensors.Length;
+        writer.Write(sensors);
+        for (var s = 0; s < sensors; s++)
+        {
+            writer.Write(set.Sensors[s]);
+            var edges = set.Edges[s];
+            writer.Write(edges.Length);
+            foreach (var edge in edges)
+            {
+                writer.Write(edge);
+            }
+        }
+
+        for (var s = 0; s < sensors; s++)
+        {
+            WriteCounts(writer, set.Fleet[s]);
+        }
+
+        writer.Write(set.Devices.Count);
+        foreach (var (device, counts) in set.Devices)
+        {
+            writer.Write(device);
+            for (var s = 0; s < sensors; s++)
+            {
+                WriteCounts(writer, counts[s]);
+            }
+        }
+    }
+
+    private static DriftSketchSet ReadSet(BinaryReader reader)
+    {
+        var model = reader.ReadString();
+        var version = reader.ReadString();
+        var start = new DateTimeOffset(reader.ReadInt64(), TimeSpan.Zero);
+        var end = new DateTimeOffset(reader.ReadInt64(), TimeSpan.Zero);
+        var scored = reader.ReadInt64();
+        var anomalies = reader.ReadInt64();
+        var sensors = reader.ReadInt32();
+        if (sensors is < 0 or > 64)
+        {
+            throw new InvalidDataException($"A sketch set with {sensors} sensors is not valid.");
+        }
+
+        var names = new string[sensors];
+        var edges = new double[sensors][];
+        for (var s = 0; s < sensors; s++)
+        {
+            names[s] = reader.ReadString();
+            var count = reader.ReadInt32();
+            if (count is < 2 or > 100_000)
+            {
+                throw new InvalidDataException($"Sensor '{names[s]}' has {count} bin edges.");
+            }
+
+            edges[s] = new double[count];
+            for (var i = 0; i < count; i++)
+            {
+                edges[s][i] = reader.ReadDouble();
+            }
+        }
+
+        var fleet = new long[sensors][];
+        for (var s = 0; s < sensors; s++)
+        {
+            fleet[s] = ReadCounts(reader);
+        }
+
+        var deviceCount = reader.ReadInt32();
+        if (deviceCount is < 0 or > 100_000_000)
+        {
+            throw new InvalidDataException($"A sketch set of {deviceCount} devices is not valid.");
+        }
+
+        var devices = new Dictionary<string, long[][]>(deviceCount, StringComparer.Ordinal);
+        for (var d = 0; d < deviceCount; d++)
+        {
+            var id = reader.ReadString();
+            var counts = new long[sensors][];
+            for (var s = 0; s < sensors; s++)
+            {
+                counts[s] = ReadCounts(reader);
+            }
+
+            devices[id] = counts;
+        }
+
+        return new DriftSketchSet
+        {
+            Model = model,
+            ModelVersion = version,
+            WindowStart = start,
+            WindowEnd = end,
+            Sensors = names,
+            Edges = edges,
+            Fleet = fleet,
+            Devices = devices,
+            Scored = scored,
+            Anomalies = anomalies,
+        };
     }
 
     private static void WriteCounts(BinaryWriter writer, long[] counts)

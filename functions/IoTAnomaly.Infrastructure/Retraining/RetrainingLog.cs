@@ -14,6 +14,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 2702, Level = LogLevel.Warning, Message = "Skipped drift sketch blob {BlobName}: not a readable sketch set")]
     public static partial void SketchSetUnreadable(ILogger logger, string blobName, Exception exception);
 
+    [LoggerMessage(EventId = 2703, Level = LogLevel.Debug, Message = "Rolled {Count} drift sketch sets up into {BlobName}")]
+    public static partial void SketchRollupWritten(ILogger logger, string blobName, int count);
+
+    [LoggerMessage(EventId = 2704, Level = LogLevel.Warning, Message = "Could not write the drift sketch roll-up {BlobName}; the hour's sets are read one by one")]
+    public static partial void SketchRollupNotWritten(ILogger logger, string blobName, Exception exception);
+
     [LoggerMessage(EventId = 2710, Level = LogLevel.Debug, Message = "Saved drift report of model {Model} ({Verdict}) to {BlobName}")]
     public static partial void DriftReportSaved(ILogger logger, string model, string verdict, string blobName);
 

@@ -71,11 +71,24 @@ public sealed class BlobDriftSketchLoadTimeTests
         }
 
         stopwatch.Stop();
+
+        // A window holding the whole hour, ten minutes after it ended: the first load writes the roll-up, the next reads it.
+        var rollupWindow = (From: start, To: start.AddHours(1).AddMinutes(10));
+        var writing = Stopwatch.StartNew();
+        await store.LoadAsync("pumps", rollupWindow.From, rollupWindow.To, TestContext.CancellationToken);
+        writing.Stop();
+        var reading = Stopwatch.StartNew();
+        var rolled = await store.LoadAsync("pumps", rollupWindow.From, rollupWindow.To, TestContext.CancellationToken);
+        reading.Stop();
+
         var line = string.Create(
             CultureInfo.InvariantCulture,
-            $"BlobDriftSketchStore: loaded and merged {Sets} sets of {Devices} devices x {Sensors} sensors x {Bins} bins ({bytes / 1024.0 / 1024.0:F1} MiB gzip) in {stopwatch.Elapsed.TotalSeconds:F2} s");
+            $"BlobDriftSketchStore: loaded and merged {Sets} sets of {Devices} devices x {Sensors} sensors x {Bins} bins ({bytes / 1024.0 / 1024.0:F1} MiB) in {stopwatch.Elapsed.TotalSeconds:F2} s; " +
+            $"the same hour as a roll-up: written in {writing.Elapsed.TotalSeconds:F2} s, read in {reading.Elapsed.TotalSeconds:F2} s");
         Console.WriteLine(line);
         TestContext.WriteLine(line);
+        Assert.HasCount(2, rolled, "the 10:00 hour as one roll-up, and the set that ended at 11:00");
+        Assert.AreEqual((long)Sets * Devices * 60, rolled.Sum(s => s.Scored));
         Assert.HasCount(Sets, loaded);
         Assert.AreEqual((long)Sets * Devices * 60, merged.Scored);
     }

@@ -101,13 +101,18 @@ public sealed class BlobDriftStoreTests
         CollectionAssert.AreEqual(set.Devices["pump-001"][0], back.Devices["pump-001"][0]);
         Assert.ThrowsExactly<InvalidDataException>(() => DriftSketchCodec.Decode("garbage"u8.ToArray()));
         Assert.ThrowsExactly<InvalidDataException>(() => DriftSketchCodec.Decode(DriftSketchCodec.Encode(set).AsMemory(0, 40)));
+        Assert.ThrowsExactly<InvalidDataException>(() => DriftSketchCodec.DecodeRollup(DriftSketchCodec.Encode(set)));
+        var (sources, sets) = DriftSketchCodec.DecodeRollup(DriftSketchCodec.EncodeRollup(["a", "b"], [set, back]));
+        CollectionAssert.AreEqual(new[] { "a", "b" }, sources.ToArray());
+        Assert.HasCount(2, sets);
+        CollectionAssert.AreEqual(set.Devices["pump-002"][1], sets[1].Devices["pump-002"][1]);
     }
 
     [TestMethod]
     public async Task SketchLoad_SetsAcrossHours_ReturnsOnlyWindowEndsInsideInOrder()
     {
         var container = await AzuriteFixture.CreateContainerAsync("drift");
-        var store = new BlobDriftSketchStore(container);
+        var store = new BlobDriftSketchStore(container, writeRollups: false);
         foreach (var end in new[] { T0.AddMilliseconds(-1), T0, T0.AddMinutes(59), T0.AddMinutes(90), T0.AddHours(2), T0.AddHours(2).AddMilliseconds(1), T0.AddDays(1) })
         {
             await store.SaveAsync(Set("pumps", end, 1), TestContext.CancellationToken);
@@ -156,6 +161,48 @@ public sealed class BlobDriftStoreTests
 
         Assert.HasCount(1, loaded);
         Assert.AreEqual(15, loaded[0].Scored);
+    }
+
+    [TestMethod]
+    public async Task SketchLoad_WholeHoursOfLongWindow_WritesRollupThatLaterLoadsRead()
+    {
+        var container = await AzuriteFixture.CreateContainerAsync("drift");
+        var store = new BlobDriftSketchStore(container, writerId: "w1");
+        var minutes = new[] { 1, 20, 59, 61, 90, 119, 121, 124, 130 }; // hours 10, 11, 12
+        for (var i = 0; i < minutes.Length; i++)
+        {
+            await store.SaveAsync(Set("pumps", T0.AddMinutes(minutes[i]), 10 + i, "pump-" + (i % 2).ToString(System.Globalization.CultureInfo.InvariantCulture)), TestContext.CancellationToken);
+        }
+
+        var to = T0.AddMinutes(125); // hour 10 whole and over for 65 min; hour 11 whole but over for 5 min only; hour 12 partial
+        var expectedScored = Enumerable.Range(0, 8).Sum(i => 10 + i + 3);
+
+        var firstLoad = await store.LoadAsync("pumps", T0, to, TestContext.CancellationToken);
+
+        Assert.AreEqual(expectedScored, firstLoad.Sum(s => s.Scored));
+        Assert.HasCount(1 + 3 + 2, firstLoad, "hour 10 merged into one set");
+        Assert.IsTrue(await container.GetBlobClient(BlobDriftSketchStore.RollupName("pumps", T0)).ExistsAsync(TestContext.CancellationToken));
+        Assert.IsFalse(await container.GetBlobClient(BlobDriftSketchStore.RollupName("pumps", T0.AddHours(1))).ExistsAsync(TestContext.CancellationToken));
+        Assert.IsFalse(await container.GetBlobClient(BlobDriftSketchStore.RollupName("pumps", T0.AddHours(2))).ExistsAsync(TestContext.CancellationToken));
+
+        // The roll-up is what later loads read: remove the hour's sets, add a late one it does not cover.
+        foreach (var minute in minutes.Take(3))
+        {
+            await container.DeleteBlobAsync(BlobDriftSketchStore.BlobName(Set("pumps", T0.AddMinutes(minute), 0), "w1"), cancellationToken: TestContext.CancellationToken);
+        }
+
+        await new BlobDriftSketchStore(container, writerId: "late").SaveAsync(Set("pumps", T0.AddMinutes(30), 100), TestContext.CancellationToken);
+        var secondLoad = await store.LoadAsync("pumps", T0, to, TestContext.CancellationToken);
+
+        Assert.AreEqual(expectedScored + 103, secondLoad.Sum(s => s.Scored));
+        var hour10 = secondLoad.Where(s => s.WindowEnd < T0.AddHours(1)).ToArray();
+        Assert.HasCount(2, hour10, "the roll-up and the late set");
+        Assert.AreEqual(T0.AddMinutes(59), hour10.Max(s => s.WindowEnd));
+        CollectionAssert.AreEquivalent(new[] { "pump-0", "pump-1" }, hour10.Single(s => s.Scored != 103).Devices.Keys.ToArray());
+
+        // A window that cuts into hour 10 ignores the roll-up and filters the sets.
+        var partial = await store.LoadAsync("pumps", T0.AddMinutes(25), T0.AddMinutes(60), TestContext.CancellationToken);
+        CollectionAssert.AreEqual(new[] { T0.AddMinutes(30) }, partial.Select(s => s.WindowEnd).ToArray());
     }
 
     [TestMethod]
