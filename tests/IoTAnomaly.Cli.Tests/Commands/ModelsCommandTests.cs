@@ -32,6 +32,7 @@ public sealed class ModelsCommandTests
         Assert.IsTrue(version.GetProperty("champion").GetBoolean());
         Assert.IsTrue(version.GetProperty("metrics").GetProperty("explainedVariance").GetDouble() > 0);
         Assert.Contains($"champion {v1}", stdout, "human table title names the champion");
+        Assert.IsTrue(stdout.Split('\n').Any(l => l.Contains(v1, StringComparison.Ordinal) && l.TrimStart().StartsWith('*')), "the champion's row is marked *");
 
         var all = await CliRun.RunAsync(host, "models", "list");
         Assert.AreEqual(0, all.ExitCode, all.Error);

@@ -80,6 +80,7 @@ public sealed class ScoreCommandTests
         Assert.AreEqual("duplicate-message", readings[11].GetProperty("rejected").GetString());
 
         // The human lines: one per reading, then the summary.
+        Assert.AreEqual(12, stdout.Split('\n').Count(static l => l.StartsWith('#')), "one line per reading");
         Assert.Contains("a-pressure score", stdout);
         Assert.Contains("ANOMALY", stdout);
         Assert.Contains("r-bounds REJECTED out-of-bounds", stdout);
