@@ -104,6 +104,13 @@ public sealed class TelemetryParser
             var rest = body[Math.Min(elementStart, body.Length)..];
             AddReject(ref context, RejectReason.MalformedJson, rest, "Malformed JSON: " + ex.Message);
         }
+        catch (InvalidOperationException ex)
+        {
+            // Utf8JsonReader validates string contents lazily: invalid UTF-8 or a lone surrogate escape inside a string
+            // surfaces when the string is read (GetString/CopyString/ValueTextEquals). It is malformed input all the same.
+            var rest = body[Math.Min(elementStart, body.Length)..];
+            AddReject(ref context, RejectReason.MalformedJson, rest, "Malformed JSON: a string holds invalid UTF-8 or an unpaired surrogate (" + ex.Message + ")");
+        }
     }
 
     private static ReadOnlySpan<byte> Slice(ReadOnlySpan<byte> body, int start, in Utf8JsonReader reader)
@@ -599,6 +606,12 @@ public sealed class TelemetryParser
     {
         if (!reader.ValueIsEscaped && !reader.HasValueSequence)
         {
+            // The reader does not validate the UTF-8 of unescaped strings it is not asked to decode; ids must be text.
+            if (!System.Text.Unicode.Utf8.IsValid(reader.ValueSpan))
+            {
+                throw new InvalidOperationException("A string holds invalid UTF-8.");
+            }
+
             length = reader.ValueSpan.Length;
             return batch.Store(reader.ValueSpan);
         }

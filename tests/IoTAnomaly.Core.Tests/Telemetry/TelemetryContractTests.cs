@@ -107,6 +107,8 @@ public sealed class TelemetryContractTests
     [DataRow("{\"deviceId\":\"p\",\"messageId\":7,\"timestamp\":\"2026-11-22T11:59:59Z\",\"readings\":{\"temperature\":1,\"pressure\":1,\"vibration\":1}}", "invalid-message-id", DisplayName = "numeric message id")]
     [DataRow("{\"deviceId\":\"p\",\"sequence\":-1,\"timestamp\":\"2026-11-22T11:59:59Z\",\"readings\":{\"temperature\":1,\"pressure\":1,\"vibration\":1}}", "invalid-message-id", DisplayName = "negative sequence")]
     [DataRow("[{\"Body\":17}]", "invalid-shape", DisplayName = "envelope with numeric Body")]
+    [DataRow("{\"deviceId\":\"p\",\"timestamp\":\"2026-11-22T11:59:59Z\",\"readings\":{\"\\ud800x\":1,\"pressure\":1,\"vibration\":1}}", "malformed-json", DisplayName = "lone surrogate in a sensor name")]
+    [DataRow("{\"deviceId\":\"\\udc00\",\"timestamp\":\"2026-11-22T11:59:59Z\",\"readings\":{\"temperature\":1,\"pressure\":1,\"vibration\":1}}", "malformed-json", DisplayName = "lone surrogate in the device id")]
     [DataRow("[{\"Body\":\"{\\\"deviceId\\\":\"}]", "malformed-json", DisplayName = "envelope with broken Body")]
     public async Task Validate_RejectsWithReason_WhenReadingIsBad(string body, string expectedReason)
     {
@@ -115,6 +117,24 @@ public sealed class TelemetryContractTests
         Assert.AreEqual(0, result.Scored);
         Assert.AreEqual(expectedReason, result.DeadLetters[0].Reason, result.DeadLetters[0].Detail);
         Assert.IsFalse(string.IsNullOrWhiteSpace(result.DeadLetters[0].Detail));
+        AssertInvariant(result);
+    }
+
+    [TestMethod]
+    public async Task Validate_RejectsAsMalformed_WhenStringHoldsInvalidUtf8()
+    {
+        var good = Encoding.UTF8.GetBytes(Reading(messageId: "a"));
+        var bad = Encoding.UTF8.GetBytes("{\"deviceId\":\"p\",\"timestamp\":\"2026-11-22T11:59:59Z\",\"messageId\":\"\xff\xfe\",\"readings\":{\"temperature\":1,\"pressure\":1,\"vibration\":1}}".Replace("\xff\xfe", "XX", StringComparison.Ordinal));
+        var index = Array.IndexOf(bad, (byte)'X');
+        bad[index] = 0xFF;
+        bad[index + 1] = 0xFE;
+        var body = new byte[good.Length + 1 + bad.Length];
+        good.CopyTo(body, 0);
+        body[good.Length] = (byte)'\n';
+        bad.CopyTo(body, good.Length + 1);
+        var result = await Run(new TelemetryEvent(body));
+        Assert.AreEqual(1, result.Scored, "the good line before it is kept");
+        Assert.AreEqual("malformed-json", result.DeadLetters.Single().Reason);
         AssertInvariant(result);
     }
 
