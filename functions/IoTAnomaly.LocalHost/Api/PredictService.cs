@@ -50,6 +50,15 @@ public sealed class PredictService(TelemetryBatchHandler handler, IOptions<Local
             return Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large");
         }
 
+        if (!System.Text.Unicode.Utf8.IsValid(body.Value.Span))
+        {
+            return Results.Problem(
+                statusCode: StatusCodes.Status400BadRequest,
+                title: "Invalid UTF-8",
+                detail: "The body is not valid UTF-8.",
+                extensions: new Dictionary<string, object?> { ["reasons"] = new[] { RejectReason.MalformedJson.ToCode() } });
+        }
+
         var batch = _pool.TryTake(out var pooled) ? pooled : new ReadingBatch();
         try
         {

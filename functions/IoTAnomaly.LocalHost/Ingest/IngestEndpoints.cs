@@ -67,6 +67,16 @@ public sealed class IngestService(PartitionedIngest ingest, IngestStatistics sta
                 detail: $"The limit is {_options.MaxRequestBytes} bytes.");
         }
 
+        if (!System.Text.Unicode.Utf8.IsValid(body.Value.Span))
+        {
+            // Telemetry is UTF-8 JSON; invalid bytes are refused at the door (nothing is queued).
+            return Results.Problem(
+                statusCode: StatusCodes.Status400BadRequest,
+                title: "Invalid UTF-8",
+                detail: "The body is not valid UTF-8; nothing was accepted.",
+                extensions: new Dictionary<string, object?> { ["reasons"] = new[] { RejectReason.MalformedJson.ToCode() } });
+        }
+
         var units = new List<IngestUnit>();
         switch (route, mediaType)
         {

@@ -83,7 +83,7 @@ public static class IngestSplitter
                 start = (int)reader.BytesConsumed;
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
             units.Add(new IngestUnit(new TelemetryEvent(body[Math.Min(start, body.Length)..]), null, RejectReason.MalformedJson));
         }
@@ -165,7 +165,7 @@ public static class IngestSplitter
                 units.Add(new IngestUnit(new TelemetryEvent(body[(int)reader.BytesConsumed..]), null, RejectReason.MalformedJson));
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
             units.Add(new IngestUnit(new TelemetryEvent(body[Math.Min(start, body.Length)..]), null, RejectReason.MalformedJson));
         }
@@ -285,7 +285,7 @@ public static class IngestSplitter
                 }
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
             // Malformed: no key; the parser rejects it.
         }

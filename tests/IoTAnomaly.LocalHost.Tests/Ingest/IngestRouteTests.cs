@@ -188,6 +188,23 @@ public sealed class IngestRouteTests
     }
 
     [TestMethod]
+    public async Task Telemetry_Answers400AndQueuesNothing_WhenBodyIsNotUtf8()
+    {
+        await using var factory = new LocalHostFactory();
+        factory.LoadFakeModel();
+        using var client = factory.CreateApiClient();
+        var bytes = System.Text.Encoding.UTF8.GetBytes(LocalHostFactory.Reading("pump-1", "u-1")).Concat(new byte[] { 0xC3, 0x28, 0xFF }).ToArray();
+        using var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        using var response = await client.PostAsync(new Uri("/api/telemetry", UriKind.Relative), content);
+
+        Assert.AreEqual(HttpStatusCode.BadRequest, response.StatusCode);
+        var stats = await client.GetFromJsonAsync<StatsResponse>(new Uri("/api/stats", UriKind.Relative));
+        Assert.AreEqual(0, stats!.QueuedEvents);
+    }
+
+    [TestMethod]
     public async Task Telemetry_Answers415_WhenContentTypeIsNotSupported()
     {
         await using var factory = new LocalHostFactory();
