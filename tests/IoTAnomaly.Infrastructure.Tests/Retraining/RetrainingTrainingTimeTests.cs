@@ -69,3 +69,41 @@ public sealed class RetrainingTrainingTimeTests
         return data;
     }
 }
+
+/// <summary>How long the activities take on a larger captured window (printed figure; the outcome is asserted).</summary>
+[TestClass]
+public sealed class RetrainingWindowTimeTests
+{
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    [TestCategory("Benchmark")]
+    public async Task Activities_SixtyThousandCapturedReadings_PrintsStepTimes()
+    {
+        var ct = TestContext.CancellationToken;
+        var world = await RetrainingWorld.CreateAsync();
+        await world.RegisterChampionAsync(shiftSigmas: 4);
+        var readings = RetrainingWorld.Readings(100, 600, seed: 41, RetrainingWorld.T0);
+        await world.CaptureAsync(readings);
+        var request = world.Request(readings);
+        var activities = world.Activities();
+
+        var load = Stopwatch.StartNew();
+        var window = await activities.LoadTrainingWindowAsync(request, ct);
+        load.Stop();
+        var train = Stopwatch.StartNew();
+        var challenger = await activities.TrainChallengerAsync(request, window, ct);
+        train.Stop();
+        var evaluate = Stopwatch.StartNew();
+        var evaluation = await activities.EvaluateAsync(request, window, challenger, ct);
+        evaluate.Stop();
+
+        var line = string.Create(
+            CultureInfo.InvariantCulture,
+            $"RetrainingActivities on {readings.Count:N0} captured readings ({readings.Count / 100:N0} events): load window {load.Elapsed.TotalSeconds:F1} s, train {train.Elapsed.TotalSeconds:F1} s, evaluate {evaluate.Elapsed.TotalSeconds:F1} s; {evaluation.Summary}");
+        Console.WriteLine(line);
+        TestContext.WriteLine(line);
+        Assert.AreEqual(readings.Count, window.Rows);
+        Assert.IsTrue(evaluation.ChallengerBetter, evaluation.Summary);
+    }
+}
