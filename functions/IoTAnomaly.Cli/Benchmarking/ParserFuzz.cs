@@ -108,7 +108,8 @@ public static class ParserFuzz
     ];
 
     /// <summary>Runs <paramref name="inputs"/> generated inputs from <paramref name="seed"/>; keeps at most <paramref name="keepFailures"/> failures.</summary>
-    public static FuzzReport Run(long inputs, int seed, IProgress<double>? progress = null, int keepFailures = 20)
+    /// <param name="expectationOverride">Test seam: expect this reason code for this semantic case instead (proves the oracle can fail).</param>
+    public static FuzzReport Run(long inputs, int seed, IProgress<double>? progress = null, int keepFailures = 20, (string Case, string Expected)? expectationOverride = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(inputs, 1);
         var random = new Random(seed);
@@ -133,6 +134,11 @@ public static class ParserFuzz
             }
 
             var input = Generate(random, i);
+            if (expectationOverride is { } overridden && input.Case == overridden.Case && input.ExpectedReason is not null)
+            {
+                input = input with { ExpectedReason = overridden.Expected };
+            }
+
             byCase[input.Kind] = byCase.GetValueOrDefault(input.Kind) + 1;
             var telemetryEvent = new TelemetryEvent(input.Body, input.SystemDeviceId);
             void Fail(string property, string detail)
