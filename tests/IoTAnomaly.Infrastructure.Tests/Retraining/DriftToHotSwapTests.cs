@@ -95,4 +95,44 @@ public sealed class DriftToHotSwapTests
         Assert.AreEqual(newChampion, after.ModelVersion);
         Assert.IsLessThan(0.2, (double)after.Anomalies.Count / after.Scored, "the new champion accepts the new normal");
     }
+
+    [TestMethod]
+    public async Task Activities_HalfTheFleetDriftedByThreeSigma_ChallengerTrainedOnTheNewNormalWins()
+    {
+        var ct = TestContext.CancellationToken;
+        var world = await RetrainingWorld.CreateAsync();
+        var champion = await world.RegisterChampionAsync(shiftSigmas: 0);
+        var readings = RetrainingWorld.Readings(10, 600, seed: 51, RetrainingWorld.T0, o =>
+        {
+            o.DriftStart = RetrainingWorld.T0.AddSeconds(-120);
+            o.DriftRamp = TimeSpan.FromSeconds(60);
+            o.DriftFraction = 0.5;
+            o.DriftMagnitude = 3;
+        });
+        await world.CaptureAsync(readings);
+        var time = new FakeTimeProvider(readings.Max(r => r.Timestamp).AddSeconds(5));
+        var holder = new ModelHolder();
+        using var loader = new ChampionModelLoader(world.Registry, new PcaDetectorFactory(), holder, time, Options.Create(new ModelLoaderOptions { ModelName = world.Model }));
+        await loader.PollOnceAsync(ct);
+        var handler = new TelemetryBatchHandler(holder, new DeviceTable(1000), new DuplicateFilter(100_000), new TelemetryParser(new TelemetryOptions()), world.AnomalySink, new RecordingSinks(), [], Options.Create(new ScoringOptions { ModelName = world.Model }), time, NullLogger<TelemetryBatchHandler>.Instance);
+        long flagged = 0;
+        foreach (var step in readings.GroupBy(r => r.Timestamp).Chunk(30))
+        {
+            flagged += (await handler.HandleAsync(step.Select(g => new TelemetryEvent(SimulatorJson.BuildArray(g.ToArray()))).ToArray(), "0", ct)).Anomalies.Count;
+        }
+
+        var request = world.Request(readings);
+        var activities = world.Activities();
+        var window = await activities.LoadTrainingWindowAsync(request, ct);
+        var challenger = await activities.TrainChallengerAsync(request, window, ct);
+        var evaluation = await activities.EvaluateAsync(request, window, challenger, ct);
+
+        // The scorer's per-device baselines absorb part of the drift, so it flags few readings: all are excluded,
+        // the drifted devices' other readings stay, and the challenger learns their new operating point.
+        TestContext.WriteLine($"flagged {flagged} of {readings.Count}; {evaluation.Summary}");
+        Assert.AreEqual(flagged, window.ExcludedAnomalies, window.Note);
+        Assert.AreEqual(champion, window.ChampionVersion);
+        Assert.IsTrue(evaluation.ChallengerBetter, evaluation.Summary);
+        Assert.IsGreaterThan(evaluation.Challenger.FalseAlarmRate, evaluation.Champion!.FalseAlarmRate);
+    }
 }

@@ -61,9 +61,9 @@ internal sealed class RetrainingWorld
         => new(Registry, CaptureReader, new PcaDetectorFactory(), RetrainingContainer, Anomalies, new RetrainingDataOptions { MaxAnomalyExclusionShare = maxAnomalyShare }, time);
 
     /// <summary>Fault-free readings of <paramref name="devices"/> devices, one per device per second from <paramref name="start"/>.</summary>
-    public static IReadOnlyList<SimulatedReading> Readings(int devices, int steps, int seed, DateTimeOffset start)
+    public static IReadOnlyList<SimulatedReading> Readings(int devices, int steps, int seed, DateTimeOffset start, Action<SimulatorOptions>? configure = null)
     {
-        var simulator = new FleetSimulator(new SimulatorOptions
+        var options = new SimulatorOptions
         {
             DeviceCount = devices,
             Seed = seed,
@@ -71,8 +71,9 @@ internal sealed class RetrainingWorld
             StartTime = start,
             FaultRate = 0,
             MalformedRate = 0,
-        });
-        return simulator.NextSteps(steps);
+        };
+        configure?.Invoke(options);
+        return new FleetSimulator(options).NextSteps(steps);
     }
 
     /// <summary>The readings as flat rows, each sensor shifted by <paramref name="shiftSigmas"/> of its standard deviation.</summary>
