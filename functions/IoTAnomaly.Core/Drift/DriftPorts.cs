@@ -2,7 +2,7 @@ using IoTAnomaly.Core.Retraining;
 
 namespace IoTAnomaly.Core.Drift;
 
-/// <summary>Stores flushed sketch sets (<c>drift/{model}/sketches/{yyyy}/{MM}/{dd}/{HH}/{windowEnd}-{writer}.json</c>).</summary>
+/// <summary>Stores flushed sketch sets (<c>drift/{model}/sketches/{yyyy}/{MM}/{dd}/{HH}/{windowEnd}-{writer}.sketch</c>, hourly roll-ups beside them).</summary>
 public interface IDriftSketchStore
 {
     Task SaveAsync(DriftSketchSet set, CancellationToken cancellationToken);

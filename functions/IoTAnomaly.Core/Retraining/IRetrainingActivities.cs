@@ -33,7 +33,7 @@ public static class RetrainingRunStatus
     public static bool IsActive(string status) => status is Pending or Running;
 }
 
-/// <summary>A run's record, kept in storage by the local runner (<c>retraining/{instanceId}.json</c>).</summary>
+/// <summary>A run's record, kept in storage by the local runner (<c>retraining/runs/{instanceId}.json</c>, with a history copy per finished run).</summary>
 public sealed class RetrainingRun
 {
     public required string InstanceId { get; init; }
