@@ -265,7 +265,7 @@ public sealed class PcaDetectorTrainer
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    private static SensorSpec[] SensorSpecs(PcaTrainingRequest request, ReadOnlySpan<double> rows, int n, int d)
+    internal static SensorSpec[] SensorSpecs(PcaTrainingRequest request, ReadOnlySpan<double> rows, int n, int d)
     {
         var specs = new SensorSpec[d];
         var column = new double[n];

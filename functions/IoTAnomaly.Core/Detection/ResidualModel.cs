@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+
 namespace IoTAnomaly.Core.Detection;
 
 /// <summary>
@@ -184,6 +187,94 @@ public sealed class ResidualModel
         }
 
         return scorer;
+    }
+
+    /// <summary>
+    /// The fitted parameters as UTF-8 text, one <c>key=v1;v2;…</c> line each (round-trip formatting); read back with
+    /// <see cref="Read"/>. Training-only options are not needed to score and are not written.
+    /// </summary>
+    public byte[] Serialize()
+    {
+        var text = new StringBuilder();
+        Line("format", ["1"]);
+        Line("sensorCount", [SensorCount.ToString(CultureInfo.InvariantCulture)]);
+        Line("inputWindow", [Options.InputWindow.ToString(CultureInfo.InvariantCulture)]);
+        Line("adaptation", [Options.Adaptation.ToString("R", CultureInfo.InvariantCulture)]);
+        Line("threshold", [Threshold.ToString("R", CultureInfo.InvariantCulture)]);
+        Line("active", _active.Select(static a => a.ToString(CultureInfo.InvariantCulture)));
+        Line("mean", Format(_mean));
+        Line("scale", Format(_scale));
+        Line("weights", Format(_weights));
+        Line("intercepts", Format(_intercepts));
+        Line("inverseSigma", Format(_inverseSigma));
+        return Encoding.UTF8.GetBytes(text.ToString());
+
+        void Line(string key, IEnumerable<string> values) => text.Append(key).Append('=').AppendJoin(';', values).Append('\n');
+
+        static IEnumerable<string> Format(double[] values) => values.Select(static v => v.ToString("R", CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Reads <see cref="Serialize"/>'s output.</summary>
+    /// <exception cref="InvalidDataException">Missing keys, unparsable or non-finite numbers, or inconsistent sizes.</exception>
+    public static ResidualModel Read(ReadOnlySpan<byte> utf8)
+    {
+        var lines = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (var line in Encoding.UTF8.GetString(utf8).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = line.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                throw new InvalidDataException($"Malformed residual-model line '{line}'.");
+            }
+
+            lines[line[..eq]] = line[(eq + 1)..].Split(';', StringSplitOptions.RemoveEmptyEntries);
+        }
+
+        var sensorCount = Int("sensorCount");
+        var active = Ints("active");
+        var m = active.Length;
+        var options = new ResidualDetectorOptions
+        {
+            InputWindow = Int("inputWindow"),
+            Adaptation = Double("adaptation"),
+        };
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new InvalidDataException($"Invalid residual-model option: {e.Message}", e);
+        }
+
+        var threshold = Double("threshold");
+        var mean = Doubles("mean");
+        var scale = Doubles("scale");
+        var weights = Doubles("weights");
+        var intercepts = Doubles("intercepts");
+        var inverseSigma = Doubles("inverseSigma");
+        if (sensorCount < 1 || m < 1 || active.Any(a => a < 0 || a >= sensorCount) || active.Distinct().Count() != m
+            || mean.Length != m || scale.Length != m || weights.Length != m * m || intercepts.Length != m || inverseSigma.Length != m
+            || !(threshold > 0))
+        {
+            throw new InvalidDataException("The residual model's parameter sizes or threshold are inconsistent.");
+        }
+
+        return new ResidualModel(options, sensorCount, active, mean, scale, weights, intercepts, inverseSigma, threshold);
+
+        int Int(string key) => Ints(key) is [var one] ? one : throw new InvalidDataException($"'{key}' must hold one value.");
+
+        double Double(string key) => Doubles(key) is [var one] ? one : throw new InvalidDataException($"'{key}' must hold one value.");
+
+        string[] Values(string key) => lines.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"The residual model has no '{key}'.");
+
+        int[] Ints(string key) => Values(key).Select(v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i)
+            ? i
+            : throw new InvalidDataException($"'{key}' holds '{v}', not an integer.")).ToArray();
+
+        double[] Doubles(string key) => Values(key).Select(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) && double.IsFinite(x)
+            ? x
+            : throw new InvalidDataException($"'{key}' holds '{v}', not a finite number.")).ToArray();
     }
 
     /// <summary>Standardized smoothed value of active sensor <paramref name="a"/>.</summary>
@@ -386,7 +477,14 @@ public sealed class ResidualScorer
     /// Scores one reading: returns score / threshold (alarm when &gt; 1). Readings that do not alarm move the residual
     /// offsets by <see cref="ResidualDetectorOptions.Adaptation"/>.
     /// </summary>
-    public double Score(ReadOnlySpan<double> values)
+    public double Score(ReadOnlySpan<double> values) => Score(values, [], out _, out _);
+
+    /// <summary>
+    /// Scores one reading like <see cref="Score(ReadOnlySpan{double})"/>; also returns the largest scaled residual, the
+    /// sum of squared scaled residuals, and (when <paramref name="contributions"/> is not empty; length =
+    /// <see cref="ResidualModel.SensorCount"/>) each sensor's share of that sum (ignored sensors 0).
+    /// </summary>
+    internal double Score(ReadOnlySpan<double> values, Span<double> contributions, out double maxScaled, out double sumSquares)
     {
         Push(values);
         var count = (double)Math.Min(_seen, _width);
@@ -396,11 +494,33 @@ public sealed class ResidualScorer
         }
 
         double max = 0;
+        double squares = 0;
+        var share = !contributions.IsEmpty;
+        if (share)
+        {
+            contributions.Clear();
+        }
+
         for (var t = 0; t < _z.Length; t++)
         {
             var raw = _model.Residual(t, _z);
             _residual[t] = raw;
-            max = Math.Max(max, Math.Abs((raw - _offset[t]) * _model.InverseSigma(t)));
+            var e = (raw - _offset[t]) * _model.InverseSigma(t);
+            var e2 = e * e;
+            squares += e2;
+            max = Math.Max(max, Math.Abs(e));
+            if (share)
+            {
+                contributions[_model.ActiveIndex(t)] = e2;
+            }
+        }
+
+        if (share && squares > 0)
+        {
+            for (var j = 0; j < contributions.Length; j++)
+            {
+                contributions[j] /= squares;
+            }
         }
 
         var score = max / _model.Threshold;
@@ -413,6 +533,8 @@ public sealed class ResidualScorer
             }
         }
 
+        maxScaled = max;
+        sumSquares = squares;
         return score;
     }
 

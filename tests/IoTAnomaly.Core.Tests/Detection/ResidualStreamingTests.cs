@@ -1,0 +1,142 @@
+using IoTAnomaly.Core.Composition;
+using IoTAnomaly.Core.Detection;
+using IoTAnomaly.Core.Models;
+
+namespace IoTAnomaly.Core.Tests.Detection;
+
+/// <summary>The <c>ridge-residual</c> streaming model type: trainer → bundle → factory/catalog → allocation-free scorer.</summary>
+[TestClass]
+public sealed class ResidualStreamingTests
+{
+    private static readonly DateTimeOffset CreatedAt = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
+
+    private static PcaTrainingResult Train(int seed = 1, ResidualDetectorOptions? options = null)
+    {
+        var rows = new SyntheticPlant(seed).Rows(400);
+        return new ResidualDetectorTrainer(options).Train(new PcaTrainingRequest
+        {
+            ModelName = "plant",
+            Sensors = SyntheticPlant.SensorNames,
+            Rows = PcaTrainingRequest.Flatten(rows, SyntheticPlant.Sensors),
+            CreatedAt = CreatedAt,
+            Source = "synthetic",
+        });
+    }
+
+    [TestMethod]
+    public void Trainer_WritesManifest_WithTypeVersionThresholdsAndBaselines()
+    {
+        var result = Train();
+        var manifest = result.Manifest;
+
+        Assert.AreEqual("ridge-residual", manifest.ModelType);
+        Assert.StartsWith("20261123-120000-", manifest.Version);
+        Assert.HasCount(8, manifest.Sensors);
+        Assert.IsGreaterThan(0.0, manifest.Thresholds.T2Limit);
+        Assert.AreEqual(400L, manifest.Training.Rows);
+        Assert.AreEqual("10", manifest.HyperParameters["inputWindow"]);
+        Assert.IsTrue(manifest.Sensors.All(s => s.Baseline.Counts.Sum() == 400));
+        Assert.IsLessThanOrEqualTo(0.05, manifest.Metrics["trainingAlarmRate"]);
+    }
+
+    [TestMethod]
+    public void Catalog_LoadsBundle_AndScoresLikeTheInProcessScorer()
+    {
+        var result = Train();
+        var catalog = new DetectorCatalog([new PcaDetectorFactory(), new ResidualDetectorFactory()]);
+        CollectionAssert.Contains(catalog.ModelTypes.ToArray(), "ridge-residual");
+        var detector = catalog.Create(result.ToBundle());
+        var state = detector.CreateDeviceState();
+        var reference = ResidualModel.Train(new SyntheticPlant(1).Rows(400)).CreateScorer();
+        var contributions = new double[8];
+
+        var test = new SyntheticPlant(2).Rows(300);
+        for (var r = 150; r < 300; r++)
+        {
+            test[r][7] += 1.5 * SyntheticPlant.Sigma(7);
+        }
+
+        var alarmsAfterFault = 0;
+        for (var r = 0; r < test.Length; r++)
+        {
+            var s = detector.Score(test[r], state, contributions);
+            Assert.AreEqual(reference.Score(test[r]), s.Score, 1e-12, $"row {r}");
+            Assert.AreEqual(s.Score > 1, s.IsAnomaly);
+            if (r >= 170 && s.IsAnomaly)
+            {
+                alarmsAfterFault++;
+                Assert.AreEqual(7, Array.IndexOf(contributions, contributions.Max()), "the flow sensor should dominate");
+                Assert.AreEqual(1.0, contributions.Sum(), 1e-9);
+            }
+        }
+
+        Assert.IsGreaterThanOrEqualTo(120, alarmsAfterFault);
+        Assert.IsTrue(state.IsCalibrated);
+        Assert.AreEqual(300L, state.Count);
+    }
+
+    [TestMethod]
+    public void Factory_Rejects_CorruptOrForeignBundles()
+    {
+        var result = Train();
+        IDetectorFactory factory = new ResidualDetectorFactory();
+
+        Assert.ThrowsExactly<InvalidDataException>(() => factory.Create(new ModelBundle(result.Manifest, new byte[] { 1, 2, 3 })));
+        var emptyZip = new ResidualDetectorTrainer().Train(new PcaTrainingRequest
+        {
+            ModelName = "x",
+            Sensors = ["a", "b", "c"],
+            Rows = PcaTrainingRequest.Flatten(new SyntheticPlant(3).Rows(100).Select(r => r[..3]).ToArray(), 3),
+            CreatedAt = CreatedAt,
+        });
+        Assert.ThrowsExactly<InvalidDataException>(() => factory.Create(new ModelBundle(result.Manifest, emptyZip.ModelZip)), "3-sensor model, 8-sensor manifest");
+        var pca = new PcaDetectorTrainer().Train(new PcaTrainingRequest
+        {
+            ModelName = "pca",
+            Sensors = SyntheticPlant.SensorNames,
+            Rows = PcaTrainingRequest.Flatten(new SyntheticPlant(4).Rows(400), 8),
+            CreatedAt = CreatedAt,
+        });
+        Assert.ThrowsExactly<InvalidDataException>(() => factory.Create(pca.ToBundle()));
+    }
+
+    [TestMethod]
+    public void Model_SerializationRoundTrip_GivesIdenticalScores()
+    {
+        var model = ResidualModel.Train(new SyntheticPlant(5).Rows(400));
+        var copy = ResidualModel.Read(model.Serialize());
+        var a = model.CreateScorer();
+        var b = copy.CreateScorer();
+        foreach (var row in new SyntheticPlant(6).Rows(200))
+        {
+            Assert.AreEqual(a.Score(row), b.Score(row));
+        }
+
+        Assert.ThrowsExactly<InvalidDataException>(() => ResidualModel.Read("format=1\nsensorCount=8\n"u8));
+    }
+
+    [TestMethod]
+    public void Score_AllocatesNothing_ThroughTheDetectorInterface()
+    {
+        var detector = ResidualDetectorFactory.Load(Train().ToBundle());
+        var state = detector.CreateDeviceState();
+        var rows = new SyntheticPlant(7).Rows(64);
+        var contributions = new double[8];
+        for (var i = 0; i < 300_000; i++)
+        {
+            detector.Score(rows[i & 63], state, contributions);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        double sink = 0;
+        for (var i = 0; i < 100_000; i++)
+        {
+            sink += detector.Score(rows[i & 63], state, contributions).Score;
+        }
+
+        Assert.AreEqual(0L, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.IsTrue(double.IsFinite(sink));
+        var other = ResidualDetectorFactory.Load(Train(2).ToBundle());
+        Assert.ThrowsExactly<ArgumentException>(() => detector.Score(rows[0], other.CreateDeviceState(), contributions));
+    }
+}
