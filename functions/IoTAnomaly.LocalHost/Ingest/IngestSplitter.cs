@@ -255,7 +255,7 @@ public static class IngestSplitter
             reader.Read();
             if (isDeviceId && key is null && reader.TokenType == JsonTokenType.String)
             {
-                key = reader.ValueIsEscaped || reader.HasValueSequence ? HashOf(reader.GetString()) : Core.Telemetry.Hash64.Compute(reader.ValueSpan);
+                key = reader.ValueIsEscaped || reader.HasValueSequence ? HashOfEscaped(ref reader) : Core.Telemetry.Hash64.Compute(reader.ValueSpan);
             }
             else
             {
@@ -291,6 +291,19 @@ public static class IngestSplitter
         }
 
         return null;
+    }
+
+    /// <summary>The hash of an escaped string's text; of its raw bytes when it cannot be transcoded (a lone surrogate escape).</summary>
+    private static ulong HashOfEscaped(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return HashOf(reader.GetString()) ?? 0;
+        }
+        catch (InvalidOperationException)
+        {
+            return Core.Telemetry.Hash64.Compute(reader.ValueSpan);
+        }
     }
 
     internal static ulong? HashOf(string? value)

@@ -78,7 +78,10 @@ public sealed class LocalRunService(
 
         try
         {
-            await PrintProgressAsync(settings.ProgressInterval, started, run.Token);
+            if (settings.Simulator || settings.DurationSeconds is not null)
+            {
+                await PrintProgressAsync(settings.ProgressInterval, started, run.Token);
+            }
         }
         finally
         {
