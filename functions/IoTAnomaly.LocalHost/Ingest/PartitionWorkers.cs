@@ -40,6 +40,7 @@ public sealed class PartitionWorkers : IHostedService, IDisposable
     private Task[] _workers = [];
     private Task _flusher = Task.CompletedTask;
     private Task? _stopping;
+    private int _firstScored;
 
     public PartitionWorkers(
         PartitionedIngest ingest,
@@ -261,6 +262,12 @@ public sealed class PartitionWorkers : IHostedService, IDisposable
 
                 var result = await _handler.HandleAsync(events, partitionId, abort);
                 _statistics.Record(result);
+                if (result.Scored > 0 && Interlocked.Exchange(ref _firstScored, 1) == 0)
+                {
+                    var sinceStart = (DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalMilliseconds;
+                    Log.FirstBatchScored(_logger, sinceStart, result.ModelVersion);
+                }
+
                 foreach (var observer in _observers)
                 {
                     observer.OnBatchCompleted(partition, result);
