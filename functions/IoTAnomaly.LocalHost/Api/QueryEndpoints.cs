@@ -1,5 +1,6 @@
 using IoTAnomaly.Core.Detection;
 using IoTAnomaly.Core.Processing;
+using IoTAnomaly.Infrastructure.Sinks;
 using IoTAnomaly.LocalHost.Ingest;
 using Microsoft.Extensions.Options;
 
@@ -56,8 +57,31 @@ public static class QueryEndpoints
             return Results.Ok(rows);
         }).WithName("Devices");
 
-        routes.MapGet("/api/anomalies", (AnomalyFeed feed, int? limit, string? deviceId)
-            => Results.Ok(feed.Latest(Math.Clamp(limit ?? 100, 1, 100_000), deviceId))).WithName("Anomalies");
+        routes.MapGet("/api/anomalies", async (HttpContext context, AnomalyFeed feed, int? limit, string? deviceId, DateTimeOffset? from, DateTimeOffset? to) =>
+        {
+            var max = Math.Clamp(limit ?? 100, 1, 100_000);
+            if (from is null && to is null)
+            {
+                // The latest anomalies of this process, from memory.
+                return Results.Ok(feed.Latest(max, deviceId));
+            }
+
+            // A time window: the anomalies sink's own query (every process, every run).
+            if (context.RequestServices.GetService<BlobAnomalySink>() is not { } sink)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status501NotImplemented, title: "No queryable anomalies store is configured");
+            }
+
+            var end = to ?? DateTimeOffset.UtcNow;
+            var start = from ?? end.AddHours(-1);
+            if (end < start)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "'to' is before 'from'");
+            }
+
+            var stored = await sink.QueryAsync(start, end, deviceId, max, context.RequestAborted);
+            return Results.Ok(stored);
+        }).WithName("Anomalies");
 
         routes.MapGet("/api/stats", (IngestStatistics statistics, PartitionedIngest ingest, TelemetryBatchHandler handler) =>
         {

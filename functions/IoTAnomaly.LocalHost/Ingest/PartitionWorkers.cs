@@ -264,7 +264,8 @@ public sealed class PartitionWorkers : IHostedService, IDisposable
                 _statistics.Record(result);
                 if (result.Scored > 0 && Interlocked.Exchange(ref _firstScored, 1) == 0)
                 {
-                    var sinceStart = (DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalMilliseconds;
+                    using var process = System.Diagnostics.Process.GetCurrentProcess();
+                    var sinceStart = (DateTime.Now - process.StartTime).TotalMilliseconds;
                     Log.FirstBatchScored(_logger, sinceStart, result.ModelVersion);
                 }
 

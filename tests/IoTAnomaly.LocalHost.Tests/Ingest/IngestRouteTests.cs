@@ -50,6 +50,13 @@ public sealed class IngestRouteTests
 
         var recent = await client.GetFromJsonAsync<List<AnomalyRecord>>(new Uri("/api/anomalies?limit=5", UriKind.Relative));
         Assert.HasCount(5, recent!);
+        Assert.AreEqual("m-187", recent![0].MessageId, "newest first");
+        var window = Uri.EscapeDataString(DateTimeOffset.UtcNow.AddHours(-1).ToString("O", CultureInfo.InvariantCulture));
+        var fromStore = await client.GetFromJsonAsync<List<AnomalyRecord>>(new Uri("/api/anomalies?limit=100&deviceId=pump-002&from=" + window, UriKind.Relative));
+        // Every anomalous reading (i % 20 == 7) belongs to pump-002 (i % 5 == 2): the store's query returns all ten.
+        CollectionAssert.AreEquivalent(new[] { "m-7", "m-27", "m-47", "m-67", "m-87", "m-107", "m-127", "m-147", "m-167", "m-187" }, fromStore!.Select(a => a.MessageId).ToArray());
+        var otherDevice = await client.GetFromJsonAsync<List<AnomalyRecord>>(new Uri("/api/anomalies?deviceId=pump-001&from=" + window, UriKind.Relative));
+        Assert.IsEmpty(otherDevice!);
         var devices = await client.GetFromJsonAsync<List<DeviceRow>>(new Uri("/api/devices", UriKind.Relative));
         Assert.AreEqual(200, devices!.Sum(d => d.Scored));
         Assert.AreEqual(10, devices!.Sum(d => d.Anomalies));
