@@ -20,6 +20,8 @@ public sealed class DriftMonitor(
     TimeProvider time,
     ILogger<DriftMonitor> logger)
 {
+    private long _lastRetrainingStartTicks;
+
     /// <summary>Runs one check; null when no model is loaded yet.</summary>
     public async Task<DriftReport?> RunOnceAsync(CancellationToken cancellationToken)
     {
@@ -37,7 +39,12 @@ public sealed class DriftMonitor(
         activity?.SetTag(IoTAnomalyTelemetry.ModelVersionTag, model.Version);
         activity?.SetTag(IoTAnomalyTelemetry.VerdictTag, report.Verdict);
 
-        if (report.IsDrifted && options.RetrainOnDrift)
+        var lastStart = Interlocked.Read(ref _lastRetrainingStartTicks);
+        if (report.IsDrifted && options.RetrainOnDrift && lastStart != 0 && now.UtcTicks - lastStart < options.RetrainCooldown.Ticks)
+        {
+            report.Action = "retraining-cooldown:until " + new DateTimeOffset(lastStart + options.RetrainCooldown.Ticks, TimeSpan.Zero).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        }
+        else if (report.IsDrifted && options.RetrainOnDrift)
         {
             var drifted = report.Sensors.Where(s => s.Drifted).Select(s => s.Sensor).ToArray();
             var reason = drifted.Length > 0
@@ -46,6 +53,10 @@ public sealed class DriftMonitor(
             var request = retrainingOptions.Value.CreateRequest(model.Manifest.Name, reason, "drift-monitor", now);
             var started = await retraining.StartAsync(request, cancellationToken).ConfigureAwait(false);
             report.Action = started.Started ? "retraining-started:" + started.InstanceId : "retraining-not-started:" + started.Reason;
+            if (started.Started)
+            {
+                Interlocked.Exchange(ref _lastRetrainingStartTicks, now.UtcTicks);
+            }
         }
 
         await reports.SaveAsync(report, cancellationToken).ConfigureAwait(false);

@@ -41,4 +41,10 @@ public sealed class DriftOptions
 
     /// <summary>Start retraining when drift is detected.</summary>
     public bool RetrainOnDrift { get; set; } = true;
+
+    /// <summary>
+    /// After this process's drift check started a retraining, further drift verdicts wait this long before starting
+    /// another (a rejected challenger would otherwise be retrained at every check while the drift lasts).
+    /// </summary>
+    public TimeSpan RetrainCooldown { get; set; } = TimeSpan.FromMinutes(30);
 }

@@ -74,4 +74,10 @@ public sealed class LocalHostOptions
     /// <summary>How often live progress is printed while the simulator runs.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// In a <c>--duration</c> run with the built-in fleet, start a sustained drift of part of the fleet after the first
+    /// third of the run (unless <c>Simulator:DriftStart</c> is configured), so the run shows drift → retrain → promote.
+    /// </summary>
+    public bool DemoDrift { get; set; } = true;
 }

@@ -8,10 +8,12 @@ using IoTAnomaly.Core.Simulation;
 using IoTAnomaly.LocalHost.Diagnostics;
 using IoTAnomaly.LocalHost.Hosting;
 using IoTAnomaly.LocalHost.Ingest;
+using IoTAnomaly.LocalHost.Retraining;
 using IoTAnomaly.LocalHost.Security;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
+
 
 namespace IoTAnomaly.LocalHost.Run;
 
@@ -69,7 +71,14 @@ public sealed class LocalRunService(
         if (settings.Simulator)
         {
             client = CreateSelfClient();
-            var simulator = new FleetSimulator(FleetForRun(fleet.Value, settings.SimulatorReadingsPerSecond, DateTimeOffset.UtcNow));
+            var now = DateTimeOffset.UtcNow;
+            var fleetOptions = FleetForRun(fleet.Value, settings.SimulatorReadingsPerSecond, now);
+            if (settings.DemoDrift && fleetOptions.DriftStart is null && settings.DurationSeconds is { } runSeconds)
+            {
+                fleetOptions.DriftStart = now + TimeSpan.FromSeconds(runSeconds / 3);
+            }
+
+            var simulator = new FleetSimulator(fleetOptions);
             var target = client.BaseAddress!.ToString();
             Log.SimulatorStarted(logger, simulator.Options.DeviceCount, settings.SimulatorReadingsPerSecond, target);
             var streamer = new FleetStreamer(client, tracker, logger);
@@ -103,7 +112,17 @@ public sealed class LocalRunService(
         }
 
         var stats = services.GetRequiredService<IngestStatistics>().Snapshot(ingest.Pending);
-        Summary = tracker.Summarize(stats, version, Stopwatch.GetElapsedTime(started)) with { Drained = stats.PendingEvents == 0 };
+        var retraining = services.GetRequiredService<RetrainingActivityLog>();
+        await retraining.WaitForActiveRunsAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+        Summary = tracker.Summarize(stats, version, Stopwatch.GetElapsedTime(started)) with
+        {
+            Drained = stats.PendingEvents == 0,
+            DriftDetected = retraining.DriftDetected > 0,
+            DriftChecks = retraining.DriftChecks,
+            Retrainings = retraining.Completed,
+            Promoted = retraining.Promoted,
+            ChampionVersion = models.Current?.Version,
+        };
         lifetime.StopApplication();
     }
 

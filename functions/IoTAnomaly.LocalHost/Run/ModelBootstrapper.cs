@@ -37,7 +37,9 @@ public sealed class ModelBootstrapper(
             var readings = options.Value.BootstrapReadings;
             Log.BootstrapTraining(logger, model, readings);
             var started = Stopwatch.GetTimestamp();
-            var result = Train(model, readings, fleet.Value, time.GetUtcNow());
+            // Simulate normal data on the same time step as the live fleet, so the baseline covers the same dynamics.
+            var now = time.GetUtcNow();
+            var result = Train(model, readings, LocalRunService.FleetForRun(fleet.Value, options.Value.SimulatorReadingsPerSecond, now), now);
             await registry.RegisterAsync(result.Manifest, result.ModelZip, Actor, cancellationToken);
             try
             {

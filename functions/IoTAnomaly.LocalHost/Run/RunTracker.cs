@@ -37,6 +37,21 @@ public sealed record RunSummary(
 {
     /// <summary>False when the host was stopped before every accepted reading was processed (the counts are then partial, but still consistent).</summary>
     public bool Drained { get; init; } = true;
+
+    /// <summary>Whether any drift check during the run found drift.</summary>
+    public bool DriftDetected { get; init; }
+
+    /// <summary>Drift checks run during the run.</summary>
+    public int DriftChecks { get; init; }
+
+    /// <summary>Retraining runs that finished during the run (any outcome).</summary>
+    public int Retrainings { get; init; }
+
+    /// <summary>Retraining runs that promoted their challenger.</summary>
+    public int Promoted { get; init; }
+
+    /// <summary>The champion serving at the end (<see cref="ModelVersion"/> stays the one the run started with).</summary>
+    public string? ChampionVersion { get; init; }
 }
 
 /// <summary>
