@@ -166,6 +166,17 @@ public sealed class TelemetryBatchHandler
             highRange[s] = spec is null ? double.PositiveInfinity : spec.TrainMax + (_scoring.OutOfRangeMargin * width);
         }
 
+        if (deduplicate)
+        {
+            for (var row = 0; row < batch.Count; row++)
+            {
+                if (batch.Reasons[row] == RejectReason.None)
+                {
+                    _duplicates.Prefetch(batch.MessageKeys[row]);
+                }
+            }
+        }
+
         var scored = 0;
         var rejected = 0;
         var anomalies = 0;
