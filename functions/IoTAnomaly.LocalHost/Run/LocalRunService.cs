@@ -5,6 +5,7 @@ using System.Text.Json;
 using IoTAnomaly.Core.Detection;
 using IoTAnomaly.Core.Processing;
 using IoTAnomaly.Core.Simulation;
+using IoTAnomaly.Infrastructure.Models;
 using IoTAnomaly.LocalHost.Diagnostics;
 using IoTAnomaly.LocalHost.Hosting;
 using IoTAnomaly.LocalHost.Ingest;
@@ -114,6 +115,9 @@ public sealed class LocalRunService(
         var stats = services.GetRequiredService<IngestStatistics>().Snapshot(ingest.Pending);
         var retraining = services.GetRequiredService<RetrainingActivityLog>();
         await retraining.WaitForActiveRunsAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+
+        // A promotion at the very end of the run is otherwise only picked up at the loader's next poll.
+        await services.GetRequiredService<ChampionModelLoader>().PollOnceAsync(CancellationToken.None);
         Summary = tracker.Summarize(stats, version, Stopwatch.GetElapsedTime(started)) with
         {
             Drained = stats.PendingEvents == 0,
