@@ -37,6 +37,7 @@ internal sealed class BenchCommand : Command
 
         Options.Add(json);
         Subcommands.Add(new ParserFuzzCommand(console));
+        Subcommands.Add(new DriftBenchCommand(console));
         SetAction(Run);
     }
 
