@@ -20,6 +20,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Could not save the status of retraining {InstanceId}")]
     public static partial void RetrainingStatusNotSaved(ILogger logger, string instanceId, Exception exception);
 
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "Flushing drift sketches failed; the window is kept for the next flush")]
+    public static partial void DriftFlushFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(EventId = 1200, Level = LogLevel.Information, Message = "Drift check of {Model} {ModelVersion}: {Verdict} over {Samples} readings; max PSI {MaxPsi:F3} ({Sensor}); anomaly rate {AnomalyRate:P2}; action {Action}")]
     public static partial void DriftChecked(ILogger logger, string model, string modelVersion, string verdict, long samples, double maxPsi, string? sensor, double anomalyRate, string? action);
 }

@@ -28,47 +28,6 @@ public static class LocalRetrainingHosting
     }
 }
 
-/// <summary>Flushes the scoring path's drift sketches periodically, and once more at shutdown.</summary>
-internal sealed partial class DriftSketchFlushService(DriftSketchFlusher flusher, IOptions<DriftOptions> options, TimeProvider time, ILogger<DriftSketchFlushService> logger) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.FlushInterval, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
-            {
-                await FlushAsync(stoppingToken).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
-
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        await FlushAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>One flush; a storage error is logged and the window is kept for the next flush.</summary>
-    public async Task FlushAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await flusher.FlushOnceAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogFlushFailed(logger, ex);
-        }
-    }
-
-    [LoggerMessage(EventId = 3601, Level = LogLevel.Warning, Message = "Flushing drift sketches failed; the window is kept for the next flush")]
-    private static partial void LogFlushFailed(ILogger logger, Exception exception);
-}
-
 /// <summary>Runs the drift check on the six-field cron of <c>Drift:Schedule</c> (the TimerTrigger's schedule in Azure).</summary>
 internal sealed partial class DriftMonitorService(DriftMonitor monitor, RetrainingActivityLog activity, IOptions<DriftOptions> options, TimeProvider time, ILogger<DriftMonitorService> logger) : BackgroundService
 {

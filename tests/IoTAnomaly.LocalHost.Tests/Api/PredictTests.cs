@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using IoTAnomaly.Core.Processing;
 using IoTAnomaly.LocalHost.Api;
 
 namespace IoTAnomaly.LocalHost.Tests.Api;
@@ -34,7 +35,7 @@ public sealed class PredictTests
         using var response = await _client.PostAsync(new Uri("/api/predict", UriKind.Relative), LocalHostFactory.Json(body));
 
         Assert.AreEqual(HttpStatusCode.OK, response.StatusCode);
-        var result = await response.Content.ReadFromJsonAsync<PredictResponse>();
+        var result = await response.Content.ReadFromJsonAsync<PredictionResponse>();
         Assert.IsNotNull(result);
         Assert.AreEqual("fake-predict", result.ModelVersion);
         Assert.AreEqual(2, result.Count);
