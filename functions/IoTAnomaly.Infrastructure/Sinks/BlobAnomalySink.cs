@@ -1,4 +1,3 @@
-using System.Text.Json;
 using IoTAnomaly.Core.Processing;
 using IoTAnomaly.Infrastructure.Diagnostics;
 using Microsoft.Extensions.Logging;
@@ -52,23 +51,17 @@ public sealed class BlobAnomalySink : IAnomalySink
             return;
         }
 
-        var created = 0;
-        await Parallel.ForEachAsync(
+        var created = await _blobs.CreateAllAsync(
             anomalies,
-            new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelWrites, CancellationToken = cancellationToken },
-            async (anomaly, ct) =>
+            SinkJsonContext.Default.AnomalyRecord,
+            BlobName,
+            anomaly => new Dictionary<string, string>(StringComparer.Ordinal)
             {
-                var content = BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(anomaly, SinkJsonContext.Default.AnomalyRecord));
-                var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
-                {
-                    [TimestampKey] = BlobWriteOnce.Ticks(anomaly.Timestamp),
-                    [DeviceKey] = BlobNames.Segment(anomaly.DeviceId),
-                };
-                if (await _blobs.TryCreateAsync(BlobName(anomaly), content, metadata, ct))
-                {
-                    Interlocked.Increment(ref created);
-                }
-            });
+                [TimestampKey] = BlobWriteOnce.Ticks(anomaly.Timestamp),
+                [DeviceKey] = BlobNames.Segment(anomaly.DeviceId),
+            },
+            _options.MaxParallelWrites,
+            cancellationToken);
 
         Log.SinkBatchWritten(_logger, "anomalies", anomalies.Count, created, anomalies.Count - created);
     }
@@ -105,17 +98,6 @@ public sealed class BlobAnomalySink : IAnomalySink
             }
         }
 
-        var newest = picked.OrderByDescending(p => p.Ticks).ThenBy(p => p.Name, StringComparer.Ordinal).Take(max).ToArray();
-        var records = new AnomalyRecord[newest.Length];
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, newest.Length),
-            new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelWrites, CancellationToken = cancellationToken },
-            async (i, ct) =>
-            {
-                var content = await _blobs.DownloadAsync(newest[i].Name, ct);
-                records[i] = JsonSerializer.Deserialize(content.ToMemory().Span, SinkJsonContext.Default.AnomalyRecord)
-                    ?? throw new InvalidDataException($"Anomaly blob '{newest[i].Name}' holds JSON null.");
-            });
-        return records;
+        return await _blobs.DownloadNewestAsync(picked, max, SinkJsonContext.Default.AnomalyRecord, _options.MaxParallelWrites, cancellationToken);
     }
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using IoTAnomaly.Core.Processing;
 using IoTAnomaly.Infrastructure.Diagnostics;
 using Microsoft.Extensions.Logging;
@@ -69,29 +68,7 @@ public sealed class BlobDeadLetterSink : IDeadLetterSink
             return;
         }
 
-        var created = 0;
-        await Parallel.ForEachAsync(
-            records,
-            new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelWrites, CancellationToken = cancellationToken },
-            async (record, ct) =>
-            {
-                var content = BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(record, SinkJsonContext.Default.DeadLetterRecord));
-                var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
-                {
-                    [ReceivedKey] = BlobWriteOnce.Ticks(record.ReceivedAt),
-                    [ReasonKey] = BlobNames.Segment(record.Reason),
-                };
-                if (record.DeviceId is not null)
-                {
-                    metadata[DeviceKey] = BlobNames.Segment(record.DeviceId);
-                }
-
-                if (await _blobs.TryCreateAsync(BlobName(record), content, metadata, ct))
-                {
-                    Interlocked.Increment(ref created);
-                }
-            });
-
+        var created = await _blobs.CreateAllAsync(records, SinkJsonContext.Default.DeadLetterRecord, BlobName, Metadata, _options.MaxParallelWrites, cancellationToken);
         Log.SinkBatchWritten(_logger, "dead-letters", records.Count, created, records.Count - created);
     }
 
@@ -145,17 +122,21 @@ public sealed class BlobDeadLetterSink : IDeadLetterSink
             }
         }
 
-        var newest = picked.OrderByDescending(p => p.Ticks).ThenBy(p => p.Name, StringComparer.Ordinal).Take(max).ToArray();
-        var records = new DeadLetterRecord[newest.Length];
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, newest.Length),
-            new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelWrites, CancellationToken = cancellationToken },
-            async (i, ct) =>
-            {
-                var content = await _blobs.DownloadAsync(newest[i].Name, ct);
-                records[i] = JsonSerializer.Deserialize(content.ToMemory().Span, SinkJsonContext.Default.DeadLetterRecord)
-                    ?? throw new InvalidDataException($"Dead-letter blob '{newest[i].Name}' holds JSON null.");
-            });
-        return records;
+        return await _blobs.DownloadNewestAsync(picked, max, SinkJsonContext.Default.DeadLetterRecord, _options.MaxParallelWrites, cancellationToken);
+    }
+
+    private static Dictionary<string, string> Metadata(DeadLetterRecord record)
+    {
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [ReceivedKey] = BlobWriteOnce.Ticks(record.ReceivedAt),
+            [ReasonKey] = BlobNames.Segment(record.Reason),
+        };
+        if (record.DeviceId is not null)
+        {
+            metadata[DeviceKey] = BlobNames.Segment(record.DeviceId);
+        }
+
+        return metadata;
     }
 }
