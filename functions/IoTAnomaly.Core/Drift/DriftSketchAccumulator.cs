@@ -12,6 +12,10 @@ public sealed class DriftSketchAccumulator(TimeProvider time) : IScoredBatchObse
 {
     private readonly Lock _gate = new();
     private DriftSketchSet? _current;
+    private BinFinder[] _finders = [];
+
+    // Bumped whenever a new window starts, so rows cached on device entries for an older window are ignored.
+    private long _generation = 1;
 
     public void OnScored(ReadingBatch batch, LoadedModel? model)
     {
@@ -26,9 +30,12 @@ public sealed class DriftSketchAccumulator(TimeProvider time) : IScoredBatchObse
             if (_current is null || !string.Equals(_current.ModelVersion, model.Version, StringComparison.Ordinal))
             {
                 _current = DriftSketchSet.Empty(model.Manifest, model.Detector.Sensors, time.GetUtcNow());
+                _finders = _current.Edges.Select(e => new BinFinder(e)).ToArray();
+                _generation++;
             }
 
             var set = _current;
+            var finders = _finders;
             var sensors = set.Sensors.Length;
             for (var row = 0; row < batch.Count; row++)
             {
@@ -37,17 +44,25 @@ public sealed class DriftSketchAccumulator(TimeProvider time) : IScoredBatchObse
                     continue;
                 }
 
+                // The device's row of this window is cached on the device entry (touched only under this lock).
                 var device = batch.Devices[row]!;
-                if (!set.Devices.TryGetValue(device.Id, out var deviceCounts))
+                var deviceCounts = device.DriftGeneration == _generation ? device.DriftCounts : null;
+                if (deviceCounts is null)
                 {
-                    deviceCounts = set.Edges.Select(e => new long[e.Length - 1]).ToArray();
-                    set.Devices[device.Id] = deviceCounts;
+                    if (!set.Devices.TryGetValue(device.Id, out deviceCounts))
+                    {
+                        deviceCounts = set.Edges.Select(e => new long[e.Length - 1]).ToArray();
+                        set.Devices[device.Id] = deviceCounts;
+                    }
+
+                    device.DriftCounts = deviceCounts;
+                    device.DriftGeneration = _generation;
                 }
 
                 var values = batch.GetValues(row);
                 for (var s = 0; s < sensors; s++)
                 {
-                    var bin = HistogramSketch.BinOf(set.Edges[s], values[s]);
+                    var bin = finders[s].Find(values[s]);
                     set.Fleet[s][bin]++;
                     deviceCounts[s][bin]++;
                 }
@@ -70,6 +85,7 @@ public sealed class DriftSketchAccumulator(TimeProvider time) : IScoredBatchObse
         {
             var snapshot = _current;
             _current = null;
+            _generation++;
             if (snapshot is not null)
             {
                 snapshot.WindowEnd = time.GetUtcNow();

@@ -89,3 +89,54 @@ public sealed class HistogramSketch
         return lo;
     }
 }
+
+/// <summary>
+/// Finds bins in O(1) for evenly spaced edges (the trainer's baselines): an arithmetic guess corrected against the
+/// edges themselves, so the answer is always exactly <see cref="HistogramSketch.BinOf"/>'s. Other edges fall back to it.
+/// </summary>
+public readonly struct BinFinder
+{
+    private readonly double[] _edges;
+    private readonly double _lo;
+    private readonly double _scale;
+    private readonly bool _uniform;
+
+    public BinFinder(double[] edges)
+    {
+        ArgumentNullException.ThrowIfNull(edges);
+        _edges = edges;
+        var bins = edges.Length - 1;
+        _lo = edges[0];
+        var width = (edges[^1] - edges[0]) / bins;
+        _scale = width > 0 ? 1 / width : 0;
+        _uniform = width > 0 && double.IsFinite(width);
+        for (var i = 1; _uniform && i < edges.Length; i++)
+        {
+            _uniform = Math.Abs(edges[i] - (_lo + (i * width))) <= 1e-9 * Math.Max(1, Math.Abs(edges[i]));
+        }
+    }
+
+    public int Find(double value)
+    {
+        if (!_uniform || !double.IsFinite(value))
+        {
+            return HistogramSketch.BinOf(_edges, value);
+        }
+
+        var last = _edges.Length - 2;
+        var guess = (value - _lo) * _scale;
+        var bin = guess <= 0 ? 0 : guess >= last ? last : (int)guess;
+        while (bin > 0 && value < _edges[bin])
+        {
+            bin--;
+        }
+
+        while (bin < last && value >= _edges[bin + 1])
+        {
+            bin++;
+        }
+
+        return bin;
+    }
+}
+

@@ -91,4 +91,9 @@ public sealed class DeviceEntry
     public double LastScore { get; set; }
 
     public bool LastIsAnomaly { get; set; }
+
+    /// <summary>This device's row in the drift accumulator's current window (valid while the generation matches).</summary>
+    internal long[][]? DriftCounts { get; set; }
+
+    internal long DriftGeneration { get; set; }
 }

@@ -102,4 +102,25 @@ public sealed class DriftStatisticsTests
     [TestMethod]
     public void HistogramSketch_RefusesMerge_WhenEdgesDiffer()
         => Assert.ThrowsExactly<InvalidOperationException>(() => new HistogramSketch([0, 1, 2]).Merge(new HistogramSketch([0, 1, 3])));
+
+    [TestMethod]
+    public void BinFinder_AgreesWithBinarySearch_OnEvenAndUnevenEdges()
+    {
+        const int bins = 64;
+        double lo = -3.7, hi = 12.9;
+        var even = Enumerable.Range(0, bins + 1).Select(b => lo + ((hi - lo) * b / bins)).ToArray();
+        double[] uneven = [-5, -1, 0, 0.5, 3, 10];
+        var random = new Random(9);
+        foreach (var edges in new[] { even, uneven })
+        {
+            var finder = new BinFinder(edges);
+            var probes = edges.Concat(edges.Select(e => Math.BitIncrement(e))).Concat(edges.Select(e => Math.BitDecrement(e)))
+                .Concat(Enumerable.Range(0, 100_000).Select(_ => (random.NextDouble() * 30) - 10))
+                .Append(double.NaN).Append(double.PositiveInfinity).Append(double.NegativeInfinity);
+            foreach (var value in probes)
+            {
+                Assert.AreEqual(HistogramSketch.BinOf(edges, value), finder.Find(value), $"value {value:R}");
+            }
+        }
+    }
 }
