@@ -20,8 +20,6 @@ public sealed class DriftMonitor(
     TimeProvider time,
     ILogger<DriftMonitor> logger)
 {
-    private long _lastRetrainingStartTicks;
-
     /// <summary>Runs one check; null when no model is loaded yet.</summary>
     public async Task<DriftReport?> RunOnceAsync(CancellationToken cancellationToken)
     {
@@ -39,10 +37,12 @@ public sealed class DriftMonitor(
         activity?.SetTag(IoTAnomalyTelemetry.ModelVersionTag, model.Version);
         activity?.SetTag(IoTAnomalyTelemetry.VerdictTag, report.Verdict);
 
-        var lastStart = Interlocked.Read(ref _lastRetrainingStartTicks);
-        if (report.IsDrifted && options.RetrainOnDrift && lastStart != 0 && now.UtcTicks - lastStart < options.RetrainCooldown.Ticks)
+        var lastStart = report.IsDrifted && options.RetrainOnDrift
+            ? await retraining.LastStartedAsync(model.Manifest.Name, cancellationToken).ConfigureAwait(false)
+            : null;
+        if (lastStart is { } last && now - last < options.RetrainCooldown)
         {
-            report.Action = "retraining-cooldown:until " + new DateTimeOffset(lastStart + options.RetrainCooldown.Ticks, TimeSpan.Zero).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+            report.Action = "retraining-cooldown:until " + (last + options.RetrainCooldown).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
         }
         else if (report.IsDrifted && options.RetrainOnDrift)
         {
@@ -53,10 +53,6 @@ public sealed class DriftMonitor(
             var request = retrainingOptions.Value.CreateRequest(model.Manifest.Name, reason, "drift-monitor", now);
             var started = await retraining.StartAsync(request, cancellationToken).ConfigureAwait(false);
             report.Action = started.Started ? "retraining-started:" + started.InstanceId : "retraining-not-started:" + started.Reason;
-            if (started.Started)
-            {
-                Interlocked.Exchange(ref _lastRetrainingStartTicks, now.UtcTicks);
-            }
         }
 
         await reports.SaveAsync(report, cancellationToken).ConfigureAwait(false);

@@ -43,8 +43,9 @@ public sealed class DriftOptions
     public bool RetrainOnDrift { get; set; } = true;
 
     /// <summary>
-    /// After this process's drift check started a retraining, further drift verdicts wait this long before starting
-    /// another (a rejected challenger would otherwise be retrained at every check while the drift lasts).
+    /// After a retraining of the model was started (by drift or by hand), further drift verdicts wait this long before
+    /// starting another (a rejected challenger would otherwise be retrained at every check while the drift lasts). The
+    /// start time comes from the run's durable record, so it holds across instances and timer invocations.
     /// </summary>
     public TimeSpan RetrainCooldown { get; set; } = TimeSpan.FromMinutes(30);
 }

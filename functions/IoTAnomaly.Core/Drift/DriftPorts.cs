@@ -24,6 +24,13 @@ public interface IRetrainingStarter
 {
     /// <summary>Starts unless one is running for the model; then returns Started = false with the reason.</summary>
     Task<RetrainingStartResult> StartAsync(RetrainingRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// When the model's latest run (<c>retrain-{model}</c>) was created, or null when it never ran. Read from the
+    /// durable record (Durable instance metadata, or the local run store), so every instance and every invocation sees
+    /// the same answer.
+    /// </summary>
+    Task<DateTimeOffset?> LastStartedAsync(string model, CancellationToken cancellationToken);
 }
 
 public sealed record RetrainingStartResult(bool Started, string InstanceId, string? Reason);

@@ -46,6 +46,12 @@ public sealed class DurableRetrainingStarter(DurableTaskClient client) : IRetrai
         return new RetrainingStartResult(true, instanceId, null);
     }
 
+    public async Task<DateTimeOffset?> LastStartedAsync(string model, CancellationToken cancellationToken)
+    {
+        var instance = await client.GetInstanceAsync(RetrainingRequest.InstanceIdFor(model), getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false);
+        return instance?.CreatedAt;
+    }
+
     /// <summary>The runtime status when the instance exists and has not finished (Pending, Running, Suspended…), else null.</summary>
     private async Task<string?> ActiveAsync(string instanceId, CancellationToken cancellationToken)
     {

@@ -14,4 +14,8 @@ internal sealed class UnboundRetrainingStarter : IRetrainingStarter
     public Task<RetrainingStartResult> StartAsync(RetrainingRequest request, CancellationToken cancellationToken)
         => throw new InvalidOperationException(
             "In the Functions app a retraining run is started through a DurableRetrainingStarter over a [DurableClient] binding, not from the container.");
+
+    public Task<DateTimeOffset?> LastStartedAsync(string model, CancellationToken cancellationToken)
+        => throw new InvalidOperationException(
+            "In the Functions app run history is read through a DurableRetrainingStarter over a [DurableClient] binding, not from the container.");
 }

@@ -28,6 +28,9 @@ public sealed class LocalRetrainingStarter(LocalRetrainingRunner runner) : IRetr
             return new RetrainingStartResult(false, request.InstanceId, AlreadyRunning);
         }
     }
+
+    public async Task<DateTimeOffset?> LastStartedAsync(string model, CancellationToken cancellationToken)
+        => (await runner.GetAsync(RetrainingRequest.InstanceIdFor(model), cancellationToken))?.CreatedAt;
 }
 
 /// <summary>At host start, marks runs a previous process left Running as Interrupted (<see cref="LocalRetrainingRunner.RecoverAsync"/>).</summary>
