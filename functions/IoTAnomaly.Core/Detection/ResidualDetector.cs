@@ -201,7 +201,7 @@ public sealed class ResidualDetector : IAnomalyDetector
         }
 
         var score = device.Score(values, contributions, out var max, out var squares);
-        var isAnomaly = score > 1;
+        var isAnomaly = device.IsAlarming;
         var severity = !isAnomaly ? Severity.None
             : score >= _high ? Severity.High
             : score >= _medium ? Severity.Medium
@@ -226,6 +226,9 @@ public sealed class ResidualDeviceState : DeviceDetectorState
     }
 
     internal ResidualModel Model { get; }
+
+    /// <summary>The decision for the last scored reading (with the model's alarm hysteresis).</summary>
+    internal bool IsAlarming => _scorer.IsAlarming;
 
     internal double Score(ReadOnlySpan<double> values, Span<double> contributions, out double max, out double squares)
     {

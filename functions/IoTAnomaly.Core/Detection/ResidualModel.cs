@@ -200,6 +200,7 @@ public sealed class ResidualModel
         Line("sensorCount", [SensorCount.ToString(CultureInfo.InvariantCulture)]);
         Line("inputWindow", [Options.InputWindow.ToString(CultureInfo.InvariantCulture)]);
         Line("adaptation", [Options.Adaptation.ToString("R", CultureInfo.InvariantCulture)]);
+        Line("release", [Options.Release.ToString("R", CultureInfo.InvariantCulture)]);
         Line("threshold", [Threshold.ToString("R", CultureInfo.InvariantCulture)]);
         Line("active", _active.Select(static a => a.ToString(CultureInfo.InvariantCulture)));
         Line("mean", Format(_mean));
@@ -237,6 +238,7 @@ public sealed class ResidualModel
         {
             InputWindow = Int("inputWindow"),
             Adaptation = Double("adaptation"),
+            Release = lines.ContainsKey("release") ? Double("release") : 1.0, // written before hysteresis: none
         };
         try
         {
@@ -455,6 +457,7 @@ public sealed class ResidualScorer
     private readonly double[] _residual; // per active sensor (scratch)
     private readonly int _width;
     private long _seen;
+    private bool _alarming;
 
     internal ResidualScorer(ResidualModel model)
     {
@@ -469,6 +472,9 @@ public sealed class ResidualScorer
 
     /// <summary>Readings seen (including priming history).</summary>
     public long Count => _seen;
+
+    /// <summary>The last scored reading's decision: its score exceeded 1, or an alarm was on and it stayed above <see cref="ResidualDetectorOptions.Release"/>.</summary>
+    public bool IsAlarming => _alarming;
 
     /// <summary>Feeds a past reading into the smoothing window without scoring it.</summary>
     public void Prime(ReadOnlySpan<double> values) => Push(values);
@@ -524,8 +530,9 @@ public sealed class ResidualScorer
         }
 
         var score = max / _model.Threshold;
+        _alarming = score > 1 || (_alarming && score > _model.Options.Release);
         var adaptation = _model.Options.Adaptation;
-        if (score <= 1 && adaptation > 0)
+        if (!_alarming && adaptation > 0)
         {
             for (var t = 0; t < _offset.Length; t++)
             {

@@ -40,6 +40,62 @@ public sealed class ResidualDetectorTests
     }
 
     [TestMethod]
+    public void Hysteresis_KeepsAnAlarmOn_UntilTheScoreFallsBelowRelease_WithoutAdapting()
+    {
+        var train = Normal(3, 400);
+        var options = new ResidualDetectorOptions { Release = 0.5 };
+        var model = ResidualModel.Train(train, options);
+        var latched = model.CreateScorer(train);
+        var test = Normal(4, 400);
+        var flow = SyntheticPlant.Sensors - 1;
+        for (var r = 100; r < 200; r++)
+        {
+            test[r][flow] += 1.0 * SyntheticPlant.Sigma(flow);
+        }
+
+        var scores = new double[test.Length];
+        var alarms = new bool[test.Length];
+        for (var r = 0; r < test.Length; r++)
+        {
+            scores[r] = latched.Score(test[r]);
+            alarms[r] = latched.IsAlarming;
+        }
+
+        var previous = false;
+        for (var r = 0; r < test.Length; r++)
+        {
+            // The decision rule, row by row: on above 1; stays on above Release; off otherwise.
+            var expected = scores[r] > 1 || (previous && scores[r] > options.Release);
+            Assert.AreEqual(expected, alarms[r], $"row {r}: score {scores[r]:F3}, previous alarm {previous}");
+            previous = alarms[r];
+        }
+
+        var held = Enumerable.Range(0, test.Length).Count(r => alarms[r] && scores[r] <= 1);
+        Assert.IsGreaterThan(0, held, "no row was held in alarm below the threshold");
+
+        // No hysteresis (Release 1): the same readings alarm exactly where the score exceeds 1.
+        var plain = ResidualModel.Train(train, options with { Release = 1 }).CreateScorer(train);
+        foreach (var row in test)
+        {
+            Assert.AreEqual(plain.Score(row) > 1, plain.IsAlarming);
+        }
+    }
+
+    [TestMethod]
+    public void Release_RoundTripsThroughTheSerializedModel_AndIsValidated()
+    {
+        var train = Normal(3, 400);
+        var model = ResidualModel.Train(train, new ResidualDetectorOptions { Release = 0.6 });
+        Assert.AreEqual(0.6, ResidualModel.Read(model.Serialize()).Options.Release);
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ResidualModel.Train(train, new ResidualDetectorOptions { Release = 0 }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ResidualModel.Train(train, new ResidualDetectorOptions { Release = 1.2 }));
+
+        // A model written before hysteresis existed has no release line: it keeps the old behaviour (1).
+        var legacy = System.Text.Encoding.UTF8.GetString(model.Serialize()).Split('\n').Where(l => !l.StartsWith("release=", StringComparison.Ordinal));
+        Assert.AreEqual(1.0, ResidualModel.Read(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', legacy))).Options.Release);
+    }
+
+    [TestMethod]
     public void Adaptation_FollowsSlowDrift_ThatAFrozenModelAlarmsOn()
     {
         var train = Normal(5, 400);
