@@ -21,6 +21,9 @@ public sealed record ResidualDetectorOptions
     /// 0.853; the 27 neighbours' median 0.840 → 0.852; docs/detection-quality.md).
     /// </summary>
     public const double DefaultRelease = 0.75;
+
+    /// <summary>Default <see cref="DeviceCalibrationReadings"/>.</summary>
+    public const int DefaultDeviceCalibrationReadings = 50;
     public const int MinimumTrainingRows = 50;
     public const int MaximumInputWindow = 1024;
 
@@ -57,6 +60,13 @@ public sealed record ResidualDetectorOptions
     /// </summary>
     public double Release { get; init; } = DefaultRelease;
 
+    /// <summary>
+    /// Streaming only: a new device's residual offsets are the running mean of its own first this-many residuals (its
+    /// baseline against the fleet model; 0 = start from the fleet's). Afterwards they follow it by
+    /// <see cref="Adaptation"/>. Scorers primed with history (the benchmark protocol) do not calibrate.
+    /// </summary>
+    public int DeviceCalibrationReadings { get; init; } = DefaultDeviceCalibrationReadings;
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(InputWindow, 1, nameof(InputWindow));
@@ -76,6 +86,7 @@ public sealed record ResidualDetectorOptions
 
         ArgumentOutOfRangeException.ThrowIfNegative(ChangePointHold, nameof(ChangePointHold));
         ArgumentOutOfRangeException.ThrowIfNegative(ConstantTolerance, nameof(ConstantTolerance));
+        ArgumentOutOfRangeException.ThrowIfNegative(DeviceCalibrationReadings, nameof(DeviceCalibrationReadings));
         if (!(Release is > 0 and <= 1))
         {
             throw new ArgumentOutOfRangeException(nameof(Release), Release, "Release must lie in (0, 1].");

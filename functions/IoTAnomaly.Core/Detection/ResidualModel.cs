@@ -201,6 +201,7 @@ public sealed class ResidualModel
         Line("inputWindow", [Options.InputWindow.ToString(CultureInfo.InvariantCulture)]);
         Line("adaptation", [Options.Adaptation.ToString("R", CultureInfo.InvariantCulture)]);
         Line("release", [Options.Release.ToString("R", CultureInfo.InvariantCulture)]);
+        Line("deviceCalibration", [Options.DeviceCalibrationReadings.ToString(CultureInfo.InvariantCulture)]);
         Line("threshold", [Threshold.ToString("R", CultureInfo.InvariantCulture)]);
         Line("active", _active.Select(static a => a.ToString(CultureInfo.InvariantCulture)));
         Line("mean", Format(_mean));
@@ -239,6 +240,7 @@ public sealed class ResidualModel
             InputWindow = Int("inputWindow"),
             Adaptation = Double("adaptation"),
             Release = lines.ContainsKey("release") ? Double("release") : 1.0, // written before hysteresis: none
+            DeviceCalibrationReadings = lines.ContainsKey("deviceCalibration") ? Int("deviceCalibration") : 0,
         };
         try
         {
@@ -458,9 +460,12 @@ public sealed class ResidualScorer
     private readonly int _width;
     private long _seen;
     private bool _alarming;
+    private readonly int _calibrationTarget;
+    private int _calibrated;
 
-    internal ResidualScorer(ResidualModel model)
+    internal ResidualScorer(ResidualModel model, int calibrationReadings = 0)
     {
+        _calibrationTarget = calibrationReadings;
         _model = model;
         _width = model.Options.InputWindow;
         _window = new double[_width * model.SensorCount];
@@ -532,7 +537,16 @@ public sealed class ResidualScorer
         var score = max / _model.Threshold;
         _alarming = score > 1 || (_alarming && score > _model.Options.Release);
         var adaptation = _model.Options.Adaptation;
-        if (!_alarming && adaptation > 0)
+        if (_calibrated < _calibrationTarget && _seen >= _width)
+        {
+            // Calibration (once the smoothing window is full): the offsets are the running mean of this device's residuals.
+            _calibrated++;
+            for (var t = 0; t < _offset.Length; t++)
+            {
+                _offset[t] += (_residual[t] - _offset[t]) / _calibrated;
+            }
+        }
+        else if (!_alarming && adaptation > 0)
         {
             for (var t = 0; t < _offset.Length; t++)
             {

@@ -11,7 +11,8 @@ using Microsoft.Extensions.Options;
 namespace IoTAnomaly.LocalHost.Run;
 
 /// <summary>
-/// Makes sure the registry has a champion for <c>Scoring:ModelName</c>: when it has none, trains a <c>pca-t2q</c> model
+/// Makes sure the registry has a champion for <c>Scoring:ModelName</c>: when it has none, trains a model of
+/// <c>LocalHost:BootstrapModelType</c> (default <c>ridge-residual</c>)
 /// on simulated normal data (the configured fleet with every fault off), registers and promotes it as
 /// <c>localhost-bootstrap</c>, and has the champion loader load it at once. A concurrent bootstrap by another process
 /// loses the promotion race harmlessly and the winner's champion is used.
@@ -39,7 +40,7 @@ public sealed class ModelBootstrapper(
             var started = Stopwatch.GetTimestamp();
             // Simulate normal data on the same time step as the live fleet, so the baseline covers the same dynamics.
             var now = time.GetUtcNow();
-            var result = Train(model, readings, LocalRunService.FleetForRun(fleet.Value, options.Value.SimulatorReadingsPerSecond, now), now);
+            var result = Train(model, readings, LocalRunService.FleetForRun(fleet.Value, options.Value.SimulatorReadingsPerSecond, now), now, options.Value.BootstrapModelType);
             await registry.RegisterAsync(result.Manifest, result.ModelZip, Actor, cancellationToken);
             try
             {
@@ -57,8 +58,8 @@ public sealed class ModelBootstrapper(
         return models.Current?.Version;
     }
 
-    /// <summary>Trains on <paramref name="readings"/> fault-free readings of the fleet described by <paramref name="fleet"/>.</summary>
-    public static PcaTrainingResult Train(string model, int readings, SimulatorOptions fleet, DateTimeOffset now)
+    /// <summary>Trains a <paramref name="modelType"/> model (null: the default type) on <paramref name="readings"/> fault-free readings of the fleet described by <paramref name="fleet"/>.</summary>
+    public static PcaTrainingResult Train(string model, int readings, SimulatorOptions fleet, DateTimeOffset now, string? modelType = null)
     {
         ArgumentNullException.ThrowIfNull(fleet);
         var devices = fleet.DeviceCount;
@@ -78,19 +79,29 @@ public sealed class ModelBootstrapper(
         };
         var simulator = new FleetSimulator(normal);
         var sensors = FleetSimulator.SensorNames;
-        var rows = new List<double[]>(readings);
-        while (rows.Count < readings)
+        // Rows are grouped by device (time order within a device), as a per-stream model sees them when scoring: the
+        // ridge-residual detector's smoothing window must follow one device, not the fleet's interleaving.
+        var perDevice = new Dictionary<string, List<double[]>>(StringComparer.Ordinal);
+        var collected = 0;
+        while (collected < readings)
         {
             foreach (var reading in simulator.NextStep())
             {
-                if (!reading.IsFaulty && !reading.Malformed && rows.Count < readings)
+                if (!reading.IsFaulty && !reading.Malformed && collected < readings)
                 {
-                    rows.Add(reading.Values);
+                    if (!perDevice.TryGetValue(reading.DeviceId, out var list))
+                    {
+                        perDevice[reading.DeviceId] = list = [];
+                    }
+
+                    list.Add(reading.Values);
+                    collected++;
                 }
             }
         }
 
-        return new PcaDetectorTrainer().Train(new PcaTrainingRequest
+        var rows = perDevice.OrderBy(p => p.Key, StringComparer.Ordinal).SelectMany(p => p.Value).ToList();
+        return DetectorTrainers.Create(modelType).Train(new PcaTrainingRequest
         {
             ModelName = model,
             Sensors = sensors,
