@@ -22,6 +22,12 @@ public sealed record ResidualDetectorOptions
     /// </summary>
     public const double DefaultRelease = 0.75;
 
+    /// <summary>Default <see cref="RebaselineAfter"/>.</summary>
+    public const int DefaultRebaselineAfter = 1000;
+
+    /// <summary>Default <see cref="SpikeLimit"/>.</summary>
+    public const double DefaultSpikeLimit = 6;
+
     /// <summary>Default <see cref="DeviceCalibrationReadings"/>.</summary>
     public const int DefaultDeviceCalibrationReadings = 50;
     public const int MinimumTrainingRows = 50;
@@ -67,6 +73,23 @@ public sealed record ResidualDetectorOptions
     /// </summary>
     public int DeviceCalibrationReadings { get; init; } = DefaultDeviceCalibrationReadings;
 
+    /// <summary>
+    /// Spike guard: a reading also alarms when one sensor's raw value leaves the trailing mean of its previous
+    /// <see cref="InputWindow"/> readings by more than this many of that sensor's own reading-to-reading deviations
+    /// (RMS on the training rows). The smoothed relation score cannot see a spike of one or two readings (a 10-reading
+    /// mean divides it by 10). 0 turns the guard off.
+    /// </summary>
+    public double SpikeLimit { get; init; } = DefaultSpikeLimit;
+
+    /// <summary>
+    /// After this many consecutive alarming readings a device is re-baselined: its offsets are calibrated again from
+    /// its next <see cref="DeviceCalibrationReadings"/> residuals (at least 50) and the alarm ends. Offsets never
+    /// adapt during an alarm (a fault must not be learned), so without this a lasting change of normal — a sensor
+    /// recalibrated, a slow drift absorbed and then undone — would alarm for ever. 0 = never. The default (1,000)
+    /// is longer than any fault of the SKAB files (≈ 400 readings), where it changes nothing.
+    /// </summary>
+    public int RebaselineAfter { get; init; } = DefaultRebaselineAfter;
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(InputWindow, 1, nameof(InputWindow));
@@ -87,6 +110,11 @@ public sealed record ResidualDetectorOptions
         ArgumentOutOfRangeException.ThrowIfNegative(ChangePointHold, nameof(ChangePointHold));
         ArgumentOutOfRangeException.ThrowIfNegative(ConstantTolerance, nameof(ConstantTolerance));
         ArgumentOutOfRangeException.ThrowIfNegative(DeviceCalibrationReadings, nameof(DeviceCalibrationReadings));
+        ArgumentOutOfRangeException.ThrowIfNegative(RebaselineAfter, nameof(RebaselineAfter));
+        if (!(SpikeLimit >= 0) || double.IsInfinity(SpikeLimit))
+        {
+            throw new ArgumentOutOfRangeException(nameof(SpikeLimit), SpikeLimit, "SpikeLimit must be finite and not negative (0 = off).");
+        }
         if (!(Release is > 0 and <= 1))
         {
             throw new ArgumentOutOfRangeException(nameof(Release), Release, "Release must lie in (0, 1].");
