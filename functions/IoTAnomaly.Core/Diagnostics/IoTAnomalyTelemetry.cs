@@ -31,7 +31,11 @@ public static class IoTAnomalyTelemetry
 
     public static readonly Counter<long> IngestBackpressure = Meter.CreateCounter<long>("iotanomaly.ingest.backpressure", "{request}", "Ingest requests refused because a partition was full.");
 
-    public static readonly Counter<long> RetrainingRuns = Meter.CreateCounter<long>("iotanomaly.retraining.runs", "{run}", "Retraining runs started and finished, by outcome.");
+    /// <summary>One increment per finished run, tagged <c>outcome</c> (promoted, rejected, approval-timeout, dry-run, failed, …): summing over outcomes counts runs.</summary>
+    public static readonly Counter<long> RetrainingRuns = Meter.CreateCounter<long>("iotanomaly.retraining.runs", "{run}", "Retraining runs finished, one per run, by outcome.");
+
+    /// <summary>Runs started (a separate instrument, so that <see cref="RetrainingRuns"/> summed by outcome is the number of finished runs).</summary>
+    public static readonly Counter<long> RetrainingStarted = Meter.CreateCounter<long>("iotanomaly.retraining.started", "{run}", "Retraining runs started.");
 
     public static readonly Counter<long> DriftChecks = Meter.CreateCounter<long>("iotanomaly.drift.checks", "{check}", "Drift checks, by verdict.");
 
@@ -68,4 +72,9 @@ public static class IoTAnomalyTelemetry
     public const string OutcomeTag = "outcome";
     public const string SensorTag = "sensor";
     public const string VerdictTag = "verdict";
+    public const string ModelNameTag = "model.name";
+
+    /// <summary>Counts one finished retraining run of <paramref name="model"/> with its <paramref name="outcome"/> (the only place that increments <see cref="RetrainingRuns"/>).</summary>
+    public static void RecordRetrainingRun(string model, string outcome)
+        => RetrainingRuns.Add(1, new KeyValuePair<string, object?>(OutcomeTag, outcome), new KeyValuePair<string, object?>(ModelNameTag, model));
 }
