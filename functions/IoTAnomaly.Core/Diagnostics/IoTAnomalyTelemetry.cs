@@ -43,6 +43,12 @@ public static class IoTAnomalyTelemetry
 
     public static readonly Histogram<double> DriftPsi = Meter.CreateHistogram<double>("iotanomaly.drift.psi", "1", "Population stability index per sensor at each drift check.");
 
+    public static readonly Histogram<double> DriftKs = Meter.CreateHistogram<double>("iotanomaly.drift.ks", "1", "Kolmogorov–Smirnov statistic per sensor at each drift check.");
+
+    public static readonly Histogram<double> DriftJsd = Meter.CreateHistogram<double>("iotanomaly.drift.jsd", "1", "Jensen–Shannon divergence per sensor at each drift check.");
+
+    public static readonly Counter<long> DriftSensorChecks = Meter.CreateCounter<long>("iotanomaly.drift.sensor.checks", "{check}", "Per-sensor drift verdicts, by sensor and drifted (true/false).");
+
     public static readonly Counter<long> SinkFailures = Meter.CreateCounter<long>("iotanomaly.sink.failures", "{failure}", "Sink writes that failed (the batch is retried).");
 
     private static Func<(long Devices, long Silent)>? s_deviceCounts;
@@ -72,6 +78,7 @@ public static class IoTAnomalyTelemetry
     public const string OutcomeTag = "outcome";
     public const string SensorTag = "sensor";
     public const string VerdictTag = "verdict";
+    public const string DriftedTag = "drifted";
     public const string ModelNameTag = "model.name";
 
     /// <summary>Counts one finished retraining run of <paramref name="model"/> with its <paramref name="outcome"/> (the only place that increments <see cref="RetrainingRuns"/>).</summary>
