@@ -43,8 +43,12 @@ public sealed partial class DashboardShellTests
             Assert.IsFalse(ExternalUrl().IsMatch(text), "no CDN or other external asset: " + ExternalUrl().Match(text).Value);
         }
 
-        using var missing = await anonymous.GetAsync(new Uri("/dashboard/nope.js", UriKind.Relative));
-        Assert.AreEqual(HttpStatusCode.NotFound, missing.StatusCode);
+        // Only embedded assets are served: unknown names and encoded traversal answer 404, never a data route.
+        foreach (var path in new[] { "/dashboard/nope.js", "/dashboard/..%2Fapi%2Fstats", "/dashboard/%2E%2E%2Fmetrics" })
+        {
+            using var missing = await anonymous.GetAsync(new Uri(path, UriKind.Relative));
+            Assert.AreEqual(HttpStatusCode.NotFound, missing.StatusCode, path);
+        }
     }
 
     [TestMethod]

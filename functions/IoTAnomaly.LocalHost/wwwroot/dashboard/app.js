@@ -16,7 +16,7 @@
 
   let apiKey = null;
   let tick = 0;
-  let previous = null;              // last stats sample {t, received, scored, anomalies}
+  let previous = null;              // last stats sample {scored, anomalies}
   const readingsSeries = [];
   const anomalySeries = [];
   let timer = null;
@@ -120,21 +120,21 @@
 
   // ---- sections ----
   function renderStats(s) {
-    const now = performance.now();
+    // Readings/s is the host's own figure (readings finished over about the last ten seconds), so browser timers
+    // (a throttled background tab) cannot distort it; the anomaly rate is anomalies per scored reading since the last poll.
+    const perSecond = Math.max(0, s.readingsPerSecond || 0);
+    push(readingsSeries, perSecond);
+    $('readings-rate').textContent = nf1.format(perSecond);
+    spark('readings-spark', readingsSeries);
     if (previous) {
-      const seconds = (now - previous.t) / 1000;
-      const perSecond = seconds > 0 ? (s.received - previous.received) / seconds : 0;
       const scored = s.scored - previous.scored;
       const rate = scored > 0 ? (s.anomalies - previous.anomalies) / scored : 0;
-      push(readingsSeries, Math.max(0, perSecond));
       push(anomalySeries, Math.max(0, rate));
-      $('readings-rate').textContent = nf1.format(Math.max(0, perSecond));
       $('anomaly-rate').textContent = scored > 0 ? (rate * 100).toFixed(2) + ' %'
         : (s.scored > 0 ? (100 * s.anomalies / s.scored).toFixed(2) + ' % (all)' : '–');
-      spark('readings-spark', readingsSeries);
       spark('anomaly-spark', anomalySeries);
     }
-    previous = { t: now, received: s.received, scored: s.scored, anomalies: s.anomalies };
+    previous = { scored: s.scored, anomalies: s.anomalies };
     $('received').textContent = nf.format(s.received);
     $('scored').textContent = nf.format(s.scored);
     $('rejected').textContent = nf.format(s.rejected);
