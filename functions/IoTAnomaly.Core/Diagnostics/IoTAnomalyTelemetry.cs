@@ -41,11 +41,14 @@ public static class IoTAnomalyTelemetry
 
     public static readonly Counter<long> DriftDetected = Meter.CreateCounter<long>("iotanomaly.drift.detected", "{check}", "Drift checks whose verdict was drifted.");
 
-    public static readonly Histogram<double> DriftPsi = Meter.CreateHistogram<double>("iotanomaly.drift.psi", "1", "Population stability index per sensor at each drift check.");
+    public static readonly Histogram<double> DriftPsi = Meter.CreateHistogram<double>(
+        "iotanomaly.drift.psi", "1", "Population stability index per sensor at each drift check.", tags: null, advice: new() { HistogramBucketBoundaries = [0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5] });
 
-    public static readonly Histogram<double> DriftKs = Meter.CreateHistogram<double>("iotanomaly.drift.ks", "1", "Kolmogorov–Smirnov statistic per sensor at each drift check.");
+    public static readonly Histogram<double> DriftKs = Meter.CreateHistogram<double>(
+        "iotanomaly.drift.ks", "1", "Kolmogorov–Smirnov statistic per sensor at each drift check.", tags: null, advice: new() { HistogramBucketBoundaries = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8] });
 
-    public static readonly Histogram<double> DriftJsd = Meter.CreateHistogram<double>("iotanomaly.drift.jsd", "1", "Jensen–Shannon divergence per sensor at each drift check.");
+    public static readonly Histogram<double> DriftJsd = Meter.CreateHistogram<double>(
+        "iotanomaly.drift.jsd", "1", "Jensen–Shannon divergence per sensor at each drift check.", tags: null, advice: new() { HistogramBucketBoundaries = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7] });
 
     public static readonly Counter<long> DriftSensorChecks = Meter.CreateCounter<long>("iotanomaly.drift.sensor.checks", "{check}", "Per-sensor drift verdicts, by sensor and drifted (true/false).");
 
