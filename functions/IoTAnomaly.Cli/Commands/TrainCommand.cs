@@ -258,6 +258,7 @@ internal sealed class TrainCommand : Command
             writer.WriteStartObject();
             writer.WriteString("model", manifest.Name);
             writer.WriteString("version", manifest.Version);
+            writer.WriteString("modelType", manifest.ModelType);
             writer.WriteNumber("rank", manifest.HyperParameters.TryGetValue(PcaManifestKeys.Rank, out var rank) ? int.Parse(rank, CultureInfo.InvariantCulture) : 0);
             writer.WriteNumber("t2Limit", manifest.Thresholds.T2Limit);
             writer.WriteNumber("qLimit", manifest.Thresholds.QLimit);

@@ -72,35 +72,10 @@ public sealed class ModelBootstrapper(
             Seed = fleet.Seed,
             StartTime = now - TimeSpan.FromTicks(fleet.StepInterval.Ticks * steps),
             RunId = "bootstrap",
-            FaultRate = 0,
-            MalformedRate = 0,
-            EnabledFaults = [],
             DeviceOffsetScale = fleet.DeviceOffsetScale,
         };
-        var simulator = new FleetSimulator(normal);
         var sensors = FleetSimulator.SensorNames;
-        // Rows are grouped by device (time order within a device), as a per-stream model sees them when scoring: the
-        // ridge-residual detector's smoothing window must follow one device, not the fleet's interleaving.
-        var perDevice = new Dictionary<string, List<double[]>>(StringComparer.Ordinal);
-        var collected = 0;
-        while (collected < readings)
-        {
-            foreach (var reading in simulator.NextStep())
-            {
-                if (!reading.IsFaulty && !reading.Malformed && collected < readings)
-                {
-                    if (!perDevice.TryGetValue(reading.DeviceId, out var list))
-                    {
-                        perDevice[reading.DeviceId] = list = [];
-                    }
-
-                    list.Add(reading.Values);
-                    collected++;
-                }
-            }
-        }
-
-        var rows = perDevice.OrderBy(p => p.Key, StringComparer.Ordinal).SelectMany(p => p.Value).ToList();
+        var rows = NormalTrainingRows.ByDevice(normal, readings);
         return DetectorTrainers.Create(modelType).Train(new PcaTrainingRequest
         {
             ModelName = model,
