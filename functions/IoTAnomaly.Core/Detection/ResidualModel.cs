@@ -510,6 +510,7 @@ public sealed class ResidualScorer
     private int _calibrationTarget;
     private int _calibrated;
     private int _alarmRun;
+    private bool _noCalibration;
 
     internal ResidualScorer(ResidualModel model, int calibrationReadings = 0)
     {
@@ -521,6 +522,34 @@ public sealed class ResidualScorer
         _z = new double[model.Active];
         _offset = new double[model.Active];
         _residual = new double[model.Active];
+    }
+
+    /// <summary>Residuals the offsets are calibrated from (0: the fleet's offsets, adapted only).</summary>
+    internal int CalibrationTarget => _calibrationTarget;
+
+    /// <summary>No calibration from now on, not even after a re-baseline (model evaluation: <see cref="DeviceDetectorState.UseFleetBaseline"/>).</summary>
+    internal void DisableCalibration()
+    {
+        _calibrationTarget = 0;
+        _noCalibration = true;
+    }
+
+    /// <summary>An independent copy of this scorer's state (smoothing window, offsets, calibration, alarm).</summary>
+    internal ResidualScorer Copy()
+    {
+        var copy = new ResidualScorer(_model, _calibrationTarget)
+        {
+            _seen = _seen,
+            _alarming = _alarming,
+            _calibrated = _calibrated,
+            _alarmRun = _alarmRun,
+            _noCalibration = _noCalibration,
+            Rebaselines = Rebaselines,
+        };
+        _window.CopyTo(copy._window, 0);
+        _sum.CopyTo(copy._sum, 0);
+        _offset.CopyTo(copy._offset, 0);
+        return copy;
     }
 
     /// <summary>Readings seen (including priming history).</summary>
@@ -641,7 +670,7 @@ public sealed class ResidualScorer
         if (rebaseline > 0 && _alarmRun >= rebaseline)
         {
             // A lasting change, not a fault episode: calibrate this device's offsets again from its next residuals.
-            _calibrationTarget = Math.Max(_model.Options.DeviceCalibrationReadings, ResidualDetectorOptions.DefaultDeviceCalibrationReadings);
+            _calibrationTarget = _noCalibration ? 0 : Math.Max(_model.Options.DeviceCalibrationReadings, ResidualDetectorOptions.DefaultDeviceCalibrationReadings);
             _calibrated = 0;
             _alarmRun = 0;
             Rebaselines++;
