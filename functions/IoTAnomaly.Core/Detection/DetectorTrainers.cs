@@ -75,6 +75,9 @@ public static class DetectorTrainers
             Release = d("release", defaults.Release),
             ChangePointHold = i("changePointHold", defaults.ChangePointHold),
             DeviceCalibrationReadings = i("deviceCalibrationReadings", defaults.DeviceCalibrationReadings),
+            SpikeLimit = d("spikeLimit", defaults.SpikeLimit),
+            RebaselineAfter = i("rebaselineAfter", defaults.RebaselineAfter),
+            ExcursionLimit = d("excursionLimit", defaults.ExcursionLimit),
         };
         options.Validate();
         return new ResidualDetectorTrainer(options);

@@ -22,6 +22,9 @@ public sealed record ResidualDetectorOptions
     /// </summary>
     public const double DefaultRelease = 0.75;
 
+    /// <summary>Default <see cref="ExcursionLimit"/>.</summary>
+    public const double DefaultExcursionLimit = 1.0;
+
     /// <summary>Default <see cref="RebaselineAfter"/>.</summary>
     public const int DefaultRebaselineAfter = 1000;
 
@@ -90,6 +93,13 @@ public sealed record ResidualDetectorOptions
     /// </summary>
     public int RebaselineAfter { get; init; } = DefaultRebaselineAfter;
 
+    /// <summary>
+    /// Streaming only (needs a calibrated device): a reading also alarms when the drift-following offsets have moved
+    /// more than this many thresholds from the device's calibrated baseline (a slow drift the offsets followed).
+    /// 0 = off.
+    /// </summary>
+    public double ExcursionLimit { get; init; } = DefaultExcursionLimit;
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(InputWindow, 1, nameof(InputWindow));
@@ -111,6 +121,10 @@ public sealed record ResidualDetectorOptions
         ArgumentOutOfRangeException.ThrowIfNegative(ConstantTolerance, nameof(ConstantTolerance));
         ArgumentOutOfRangeException.ThrowIfNegative(DeviceCalibrationReadings, nameof(DeviceCalibrationReadings));
         ArgumentOutOfRangeException.ThrowIfNegative(RebaselineAfter, nameof(RebaselineAfter));
+        if (!(ExcursionLimit >= 0) || double.IsInfinity(ExcursionLimit))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ExcursionLimit), ExcursionLimit, "ExcursionLimit must be finite and not negative (0 = off).");
+        }
         if (!(SpikeLimit >= 0) || double.IsInfinity(SpikeLimit))
         {
             throw new ArgumentOutOfRangeException(nameof(SpikeLimit), SpikeLimit, "SpikeLimit must be finite and not negative (0 = off).");

@@ -281,10 +281,10 @@ public sealed class ResidualModel
         return result;
     }
 
-    /// <summary>A fresh scorer (smoothing window and residual offsets) for one stream, primed with <paramref name="history"/>.</summary>
-    public ResidualScorer CreateScorer(IReadOnlyList<double[]>? history = null)
+    /// <summary>A fresh scorer (smoothing window and residual offsets) for one stream, primed with <paramref name="history"/>; <paramref name="calibrationReadings"/>     /// <summary>A fresh scorer (smoothing window and residual offsets) for one stream, primed with <paramref name="history"/>.</summary>gt; 0 calibrates its offsets as a streaming device does.</summary>
+    public ResidualScorer CreateScorer(IReadOnlyList<double[]>? history = null, int calibrationReadings = 0)
     {
-        var scorer = new ResidualScorer(this);
+        var scorer = new ResidualScorer(this, calibrationReadings);
         if (history is not null)
         {
             foreach (var row in history)
@@ -309,6 +309,7 @@ public sealed class ResidualModel
         Line("adaptation", [Options.Adaptation.ToString("R", CultureInfo.InvariantCulture)]);
         Line("release", [Options.Release.ToString("R", CultureInfo.InvariantCulture)]);
         Line("rebaselineAfter", [Options.RebaselineAfter.ToString(CultureInfo.InvariantCulture)]);
+        Line("excursionLimit", [Options.ExcursionLimit.ToString("R", CultureInfo.InvariantCulture)]);
         Line("deviceCalibration", [Options.DeviceCalibrationReadings.ToString(CultureInfo.InvariantCulture)]);
         Line("threshold", [Threshold.ToString("R", CultureInfo.InvariantCulture)]);
         Line("active", _active.Select(static a => a.ToString(CultureInfo.InvariantCulture)));
@@ -353,6 +354,7 @@ public sealed class ResidualModel
             DeviceCalibrationReadings = lines.ContainsKey("deviceCalibration") ? Int("deviceCalibration") : 0,
             SpikeLimit = lines.ContainsKey("spikeLimit") ? Double("spikeLimit") : 0, // written before the spike guard: off
             RebaselineAfter = lines.ContainsKey("rebaselineAfter") ? Int("rebaselineAfter") : 0,
+            ExcursionLimit = lines.ContainsKey("excursionLimit") ? Double("excursionLimit") : 0,
         };
         try
         {
@@ -579,6 +581,8 @@ public sealed class ResidualScorer
     private readonly double[] _sum;      // per sensor
     private readonly double[] _z;        // per active sensor (scratch)
     private readonly double[] _offset;   // per active sensor
+    private readonly double[] _anchor;   // per active sensor: the offsets at the end of the last calibration
+    private bool _anchored;              // a calibration finished (streaming devices; never in the benchmark protocol)
     private readonly double[] _residual; // per active sensor (scratch)
     private readonly int _width;
     private long _seen;
@@ -598,11 +602,24 @@ public sealed class ResidualScorer
         _sum = new double[model.SensorCount];
         _z = new double[model.Active];
         _offset = new double[model.Active];
+        _anchor = new double[model.Active];
         _residual = new double[model.Active];
     }
 
     /// <summary>Residuals the offsets are calibrated from (0: the fleet's offsets, adapted only).</summary>
     internal int CalibrationTarget => _calibrationTarget;
+
+    /// <summary>Score (÷ threshold) of the current residuals against the calibrated baseline instead of the offsets.</summary>
+    private double AnchorScore(ReadOnlySpan<double> residual, ReadOnlySpan<double> inverseSigma)
+    {
+        double max = 0;
+        for (var t = 0; t < residual.Length; t++)
+        {
+            max = Math.Max(max, Math.Abs((residual[t] - _anchor[t]) * inverseSigma[t]));
+        }
+
+        return max / _model.Threshold;
+    }
 
     /// <summary>No calibration from now on, not even after a re-baseline (model evaluation: <see cref="DeviceDetectorState.UseFleetBaseline"/>).</summary>
     internal void DisableCalibration()
@@ -627,11 +644,16 @@ public sealed class ResidualScorer
         _window.CopyTo(copy._window, 0);
         _sum.CopyTo(copy._sum, 0);
         _offset.CopyTo(copy._offset, 0);
+        _anchor.CopyTo(copy._anchor, 0);
+        copy._anchored = _anchored;
         return copy;
     }
 
     /// <summary>Readings seen (including priming history).</summary>
     public long Count => _seen;
+
+    /// <summary>Readings that alarmed against the drift-following offsets but not against the calibrated baseline, which the offsets then returned to.</summary>
+    public int Reanchored { get; private set; }
 
     /// <summary>Times this stream was re-baselined after <see cref="ResidualDetectorOptions.RebaselineAfter"/> consecutive alarms.</summary>
     public int Rebaselines { get; private set; }
@@ -730,6 +752,53 @@ public sealed class ResidualScorer
         }
 
         var score = max / _model.Threshold;
+        if (score > 1 && _anchored && AnchorScore(residual, inverseSigma) is var anchored and <= 1)
+        {
+            // Normal against the device's calibrated baseline: the drift-following offsets had followed a change that
+            // has now been undone (a slow drift that ended, a sensor put back). Back to the baseline, no alarm.
+            _anchor.AsSpan(0, m).CopyTo(offset);
+            score = anchored;
+            max = anchored * _model.Threshold;
+            squares = 0;
+            for (var t = 0; t < m; t++)
+            {
+                var e = (residual[t] - offset[t]) * inverseSigma[t];
+                squares += e * e;
+                if (share)
+                {
+                    contributions[active[t]] = e * e;
+                }
+            }
+
+            if (share && squares > 0)
+            {
+                var inverseSquares = 1.0 / squares;
+                for (var j = 0; j < contributions.Length; j++)
+                {
+                    contributions[j] *= inverseSquares;
+                }
+            }
+
+            Reanchored++;
+        }
+
+        var excursionLimit = _model.Options.ExcursionLimit;
+        if (_anchored && excursionLimit > 0)
+        {
+            // Slow drift: the drift-following offsets have wandered far from the device's calibrated baseline.
+            double excursion = 0;
+            for (var t = 0; t < m; t++)
+            {
+                excursion = Math.Max(excursion, Math.Abs((offset[t] - _anchor[t]) * inverseSigma[t]));
+            }
+
+            excursion /= _model.Threshold * excursionLimit;
+            if (excursion > score)
+            {
+                score = excursion;
+            }
+        }
+
         if (spike > score)
         {
             // A spike drove the score: it is that one sensor's.
@@ -750,6 +819,12 @@ public sealed class ResidualScorer
             for (var t = 0; t < _offset.Length; t++)
             {
                 _offset[t] += (_residual[t] - _offset[t]) / _calibrated;
+            }
+
+            if (_calibrated == _calibrationTarget)
+            {
+                _offset.CopyTo(_anchor, 0);
+                _anchored = true;
             }
         }
         else if (!_alarming && adaptation > 0)

@@ -184,23 +184,25 @@ public sealed class ResidualDetectorTests
     public void Release_RoundTripsThroughTheSerializedModel_AndIsValidated()
     {
         var train = Normal(3, 400);
-        var model = ResidualModel.Train(train, new ResidualDetectorOptions { Release = 0.6, SpikeLimit = 7, RebaselineAfter = 321, DeviceCalibrationReadings = 12 });
+        var model = ResidualModel.Train(train, new ResidualDetectorOptions { Release = 0.6, SpikeLimit = 7, RebaselineAfter = 321, DeviceCalibrationReadings = 12, ExcursionLimit = 1.7 });
         var read = ResidualModel.Read(model.Serialize()).Options;
         Assert.AreEqual(0.6, read.Release);
         Assert.AreEqual(7.0, read.SpikeLimit);
         Assert.AreEqual(321, read.RebaselineAfter);
         Assert.AreEqual(12, read.DeviceCalibrationReadings);
+        Assert.AreEqual(1.7, read.ExcursionLimit);
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ResidualModel.Train(train, new ResidualDetectorOptions { Release = 0 }));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ResidualModel.Train(train, new ResidualDetectorOptions { Release = 1.2 }));
 
         // A model written before these options existed has none of their lines: it keeps the old behaviour.
-        string[] added = ["release=", "spikeLimit=", "inverseRawSigma=", "rebaselineAfter=", "deviceCalibration="];
+        string[] added = ["release=", "spikeLimit=", "inverseRawSigma=", "rebaselineAfter=", "deviceCalibration=", "excursionLimit="];
         var legacy = System.Text.Encoding.UTF8.GetString(model.Serialize()).Split('\n').Where(l => !added.Any(a => l.StartsWith(a, StringComparison.Ordinal)));
         var old = ResidualModel.Read(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', legacy))).Options;
         Assert.AreEqual(1.0, old.Release);
         Assert.AreEqual(0.0, old.SpikeLimit);
         Assert.AreEqual(0, old.RebaselineAfter);
         Assert.AreEqual(0, old.DeviceCalibrationReadings);
+        Assert.AreEqual(0.0, old.ExcursionLimit);
     }
 
     [TestMethod]

@@ -108,6 +108,54 @@ public sealed class ResidualStreamingTests
     }
 
     [TestMethod]
+    public void AbsorbedDriftThatEnds_ReturnsToTheCalibratedBaseline_InsteadOfAlarming()
+    {
+        // A calibrated device; then flow drifts slowly away from its relation (followed by the offsets, below the
+        // threshold) and snaps back at row 2,600 (a slow-drift fault ending). Back at its own baseline, the device is
+        // normal again: it must not alarm for the next 1,000 readings until a re-baseline.
+        var test = new SyntheticPlant(2).Rows(3200);
+        var flow = 7;
+        for (var r = 600; r < 2600; r++)
+        {
+            test[r][flow] += 2.5 * SyntheticPlant.Sigma(flow) * (r - 600) / 2000.0;
+        }
+
+        (int AlarmsAfterReturn, int Reanchored, int AlarmsLateInDrift) Run(ResidualDetectorOptions options)
+        {
+            var late = 0;
+            var model = ResidualModel.Train(new SyntheticPlant(1).Rows(400), options);
+            var scorer = model.CreateScorer(calibrationReadings: 50);
+            var alarms = 0;
+            for (var r = 0; r < test.Length; r++)
+            {
+                scorer.Score(test[r]);
+                if (r >= 2600 && scorer.IsAlarming)
+                {
+                    alarms++;
+                }
+
+                if (r is >= 2200 and < 2600 && scorer.IsAlarming)
+                {
+                    late++;
+                }
+            }
+
+            return (alarms, scorer.Reanchored, late);
+        }
+
+        var options = new ResidualDetectorOptions { Adaptation = 0.05, RebaselineAfter = 0 };
+        var anchored = Run(options);
+        var noExcursion = Run(options with { ExcursionLimit = 0 });
+
+        Assert.IsGreaterThan(0, anchored.Reanchored, "the return to the baseline was not recognised");
+        Assert.IsLessThanOrEqualTo(20, anchored.AlarmsAfterReturn, $"alarms after the drift ended: {anchored}");
+
+        // The excursion check: the offsets followed the drift, but they are now far from the calibrated baseline.
+        Assert.IsGreaterThanOrEqualTo(300, anchored.AlarmsLateInDrift, $"the slow drift's late part should alarm: {anchored}");
+        Assert.IsLessThanOrEqualTo(20, noExcursion.AlarmsLateInDrift, $"without the excursion check the offsets absorb it: {noExcursion}");
+    }
+
+    [TestMethod]
     public void Factory_Rejects_CorruptOrForeignBundles()
     {
         var result = Train();
