@@ -91,6 +91,41 @@ public static class ReliabilityStream
         return ids;
     }
 
+    /// <summary><c>deviceId/messageId</c> of every captured event (with repeats).</summary>
+    public static async Task<List<string>> CapturedReadingKeysAsync(BlobContainerClient capture)
+    {
+        var reader = new AvroCaptureReader(capture);
+        var keys = new List<string>();
+        await foreach (var captured in reader.ReadAsync(DateTimeOffset.UtcNow.AddHours(-2), DateTimeOffset.UtcNow.AddHours(1), CancellationToken.None))
+        {
+            using var document = JsonDocument.Parse(captured.Body);
+            keys.Add(Key(document.RootElement));
+        }
+
+        return keys;
+    }
+
+    /// <summary><c>deviceId/messageId</c> of every stored anomaly record (with repeats).</summary>
+    public static async Task<List<string>> AnomalyReadingKeysAsync(BlobContainerClient anomalies)
+    {
+        var keys = new List<string>();
+        if (!await anomalies.ExistsAsync())
+        {
+            return keys;
+        }
+
+        await foreach (var item in anomalies.GetBlobsAsync())
+        {
+            var content = await anomalies.GetBlobClient(item.Name).DownloadContentAsync();
+            using var document = JsonDocument.Parse(content.Value.Content.ToMemory());
+            keys.Add(Key(document.RootElement));
+        }
+
+        return keys;
+    }
+
+    private static string Key(JsonElement reading) => reading.GetProperty("deviceId").GetString() + "/" + reading.GetProperty("messageId").GetString();
+
     /// <summary>Message ids of every stored anomaly record (with repeats, if one were stored twice).</summary>
     public static async Task<List<string>> AnomalyMessageIdsAsync(BlobContainerClient anomalies)
     {
