@@ -86,6 +86,32 @@ public sealed partial class RouteSecurityTests
         Assert.AreEqual(HttpStatusCode.Unauthorized, duplicated.StatusCode, "one key header, not several");
     }
 
+    [TestMethod]
+    public async Task RateLimiter_LimitsWrongKeysByClient_InsteadOfABucketPerPresentedKey()
+    {
+        // A client rotating made-up keys must not get a fresh token bucket (and a new limiter in memory) per key.
+        await using var factory = new LocalHostFactory(new Dictionary<string, string?>
+        {
+            ["Security:RequestsPerSecond"] = "1",
+            ["Security:Burst"] = "3",
+        });
+        using var client = factory.CreateClient();
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 8; i++)
+        {
+            using var response = await client.SendAsync(Request("GET", "/api/stats", "made-up-key-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.AreEqual(HttpStatusCode.Unauthorized, statuses[0]);
+        CollectionAssert.Contains(statuses, HttpStatusCode.TooManyRequests, string.Join(", ", statuses));
+
+        // The valid key has its own budget: an attacker's wrong keys do not use it up.
+        using var keyed = factory.CreateApiClient();
+        using var ok = await keyed.GetAsync(new Uri("/api/stats", UriKind.Relative));
+        Assert.AreEqual(HttpStatusCode.OK, ok.StatusCode);
+    }
+
     private static HttpRequestMessage Request(string method, string path, string? key)
     {
         var request = new HttpRequestMessage(new HttpMethod(method), new Uri(path, UriKind.Relative));
