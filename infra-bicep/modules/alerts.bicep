@@ -136,7 +136,7 @@ var logAlerts = [
   {
     key: 'retraining-failed'
     displayName: 'IoTAnomaly: retraining failed'
-    description: 'A retraining run ended with outcome=failed (metric iotanomaly.retraining.runs, which also counts started, promoted, rejected, dry-run and insufficient-data) in the last hour.'
+    description: 'A retraining run ended with outcome=failed (metric iotanomaly.retraining.runs: one per finished run, outcome promoted, rejected, dry-run, insufficient-data or failed) in the last hour.'
     severity: 2
     scope: appInsightsResourceId
     frequency: 'PT15M'

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using IoTAnomaly.Core.Benchmarking;
+using IoTAnomaly.Core.Detection;
 using Spectre.Console;
 
 namespace IoTAnomaly.Cli.Commands;
@@ -26,6 +27,12 @@ internal sealed class BenchCommand : Command
 
     private readonly Option<int> devices = new("--devices") { Description = "Distinct device ids.", DefaultValueFactory = _ => 100 };
 
+    private readonly Option<string> modelType = new("--model-type")
+    {
+        Description = "Model type scored in the hot path: ridge-residual (default) or pca-t2q.",
+        DefaultValueFactory = _ => DetectorTrainers.DefaultModelType,
+    };
+
     public BenchCommand(CliConsole console)
         : base("bench", "Hot-path benchmark: UTF-8 batches → parsed, validated, scored readings with contributions, on one thread.")
     {
@@ -35,6 +42,8 @@ internal sealed class BenchCommand : Command
             Options.Add(option.RequirePositive());
         }
 
+        modelType.AcceptOnlyFromAmong([.. DetectorTrainers.ModelTypes]);
+        Options.Add(modelType);
         Options.Add(json);
         Subcommands.Add(new ParserFuzzCommand(console));
         Subcommands.Add(new DriftBenchCommand(console));
@@ -53,7 +62,7 @@ internal sealed class BenchCommand : Command
         try
         {
             // No live display while measuring: its render thread would compete for the machine's cores.
-            result = HotPathBench.Run(size, count, rounds, parseResult.GetValue(devices));
+            result = HotPathBench.Run(size, count, rounds, parseResult.GetValue(devices), modelType: parseResult.GetValue(modelType));
         }
         catch (Exception e) when (CliErrors.Report(e, console) is { } code)
         {
@@ -69,7 +78,7 @@ internal sealed class BenchCommand : Command
             .AddRow("seconds", result.Seconds.ToString("F3", CultureInfo.InvariantCulture))
             .AddRow("batch size", result.BatchSize.ToString(CultureInfo.InvariantCulture))
             .AddRow("sensors", result.Sensors.ToString(CultureInfo.InvariantCulture))
-            .AddRow("model version", Markup.Escape(result.ModelVersion));
+            .AddRow("model", Markup.Escape($"{result.ModelType} {result.ModelVersion}"));
         console.Ansi.Write(table);
         if (parseResult.GetValue(json))
         {
@@ -93,6 +102,7 @@ internal sealed class BenchCommand : Command
             writer.WriteNumber("batchSize", result.BatchSize);
             writer.WriteNumber("sensors", result.Sensors);
             writer.WriteString("modelVersion", result.ModelVersion);
+            writer.WriteString("modelType", result.ModelType);
             writer.WriteEndObject();
         }
 

@@ -78,10 +78,16 @@ internal sealed class TrainCommand : Command
         DefaultValueFactory = _ => 42,
     };
 
+    private readonly Option<string> modelType = new("--model-type")
+    {
+        Description = "Model type: ridge-residual (default; per-sensor ridge residuals, docs/detection-quality.md) or pca-t2q.",
+        DefaultValueFactory = _ => DetectorTrainers.DefaultModelType,
+    };
+
     private readonly Option<bool> json = new("--json") { Description = "Print the summary as one JSON object on the last line." };
 
     public TrainCommand(CliConsole console, CliHost host)
-        : base("train", "Train a pca-t2q model on normal operation (CSV files or simulated data).")
+        : base("train", "Train a model (ridge-residual by default, or pca-t2q) on normal operation (CSV files or simulated data).")
     {
         this.console = console;
         this.host = host;
@@ -92,6 +98,7 @@ internal sealed class TrainCommand : Command
             static name => ModelNames.IsValid(name),
             static name => $"'{name}' is not a valid model name: use lower-case letters, digits and dashes (at most {ModelNames.MaxLength}).");
         devices.RequirePositive();
+        modelType.AcceptOnlyFromAmong([.. DetectorTrainers.ModelTypes]);
         Options.Add(input);
         Options.Add(synthetic);
         Options.Add(model);
@@ -102,6 +109,7 @@ internal sealed class TrainCommand : Command
         Options.Add(output);
         Options.Add(devices);
         Options.Add(seed);
+        Options.Add(modelType);
         Options.Add(json);
         Validators.Add(result =>
         {
@@ -143,7 +151,7 @@ internal sealed class TrainCommand : Command
                 Source = data.Source,
             };
 
-            var result = Train(request, data);
+            var result = Train(DetectorTrainers.Create(parseResult.GetValue(modelType)), request, data);
             var manifest = result.Manifest;
             manifest.ModelSha256 = BlobModelRegistry.ComputeSha256(result.ModelZip);
             RenderSummary(manifest, data);
@@ -184,7 +192,7 @@ internal sealed class TrainCommand : Command
         }
     }
 
-    private PcaTrainingResult Train(PcaTrainingRequest request, TrainingData data)
+    private PcaTrainingResult Train(IDetectorTrainer trainer, PcaTrainingRequest request, TrainingData data)
     {
         PcaTrainingResult? result = null;
         console.Ansi.Progress()
@@ -193,9 +201,9 @@ internal sealed class TrainCommand : Command
             .Start(context =>
             {
                 var task = context.AddTask(
-                    string.Create(CultureInfo.InvariantCulture, $"training {request.ModelName} on {data.Rows.Count} rows × {data.Sensors.Count} sensors"),
+                    string.Create(CultureInfo.InvariantCulture, $"training {trainer.ModelType} {request.ModelName} on {data.Rows.Count} rows × {data.Sensors.Count} sensors"),
                     maxValue: 1.0);
-                result = new PcaDetectorTrainer().Train(request, new InlineProgress(value => task.Value = value));
+                result = trainer.Train(request, new InlineProgress(value => task.Value = value));
                 task.Value = 1.0;
             });
         return result!;
@@ -250,6 +258,7 @@ internal sealed class TrainCommand : Command
             writer.WriteStartObject();
             writer.WriteString("model", manifest.Name);
             writer.WriteString("version", manifest.Version);
+            writer.WriteString("modelType", manifest.ModelType);
             writer.WriteNumber("rank", manifest.HyperParameters.TryGetValue(PcaManifestKeys.Rank, out var rank) ? int.Parse(rank, CultureInfo.InvariantCulture) : 0);
             writer.WriteNumber("t2Limit", manifest.Thresholds.T2Limit);
             writer.WriteNumber("qLimit", manifest.Thresholds.QLimit);

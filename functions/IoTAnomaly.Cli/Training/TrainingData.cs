@@ -135,7 +135,8 @@ public sealed class TrainingData
 
     /// <summary>
     /// <paramref name="rows"/> fault-free readings of a simulated fleet (<see cref="FleetSimulator"/> with every fault
-    /// off), ending at <paramref name="now"/>; <paramref name="sensors"/> picks a subset of the SKAB sensors.
+    /// off), ending at <paramref name="now"/>, grouped by device (<see cref="NormalTrainingRows.ByDevice"/>);
+    /// <paramref name="sensors"/> picks a subset of the SKAB sensors.
     /// </summary>
     public static TrainingData Synthetic(int rows, int devices, int seed, DateTimeOffset now, IReadOnlyList<string>? sensors)
     {
@@ -160,22 +161,8 @@ public sealed class TrainingData
             Seed = seed,
             StartTime = now - TimeSpan.FromTicks(interval.Ticks * steps),
             RunId = "train",
-            FaultRate = 0,
-            MalformedRate = 0,
-            EnabledFaults = [],
         };
-        var simulator = new FleetSimulator(options);
-        var result = new List<double[]>(rows);
-        while (result.Count < rows)
-        {
-            foreach (var reading in simulator.NextStep())
-            {
-                if (result.Count < rows && !reading.IsFaulty && !reading.Malformed)
-                {
-                    result.Add(indexes.Select(i => reading.Values[i]).ToArray());
-                }
-            }
-        }
+        var result = NormalTrainingRows.ByDevice(options, rows).Select(values => indexes.Select(i => values[i]).ToArray()).ToList();
 
         return new TrainingData
         {

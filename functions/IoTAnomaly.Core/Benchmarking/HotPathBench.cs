@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using IoTAnomaly.Core.Composition;
 using IoTAnomaly.Core.Detection;
 using IoTAnomaly.Core.Processing;
 using IoTAnomaly.Core.Telemetry;
@@ -17,12 +18,13 @@ public sealed record HotPathResult(
     double AllocatedBytesPerReading,
     int BatchSize,
     int Sensors,
-    string ModelVersion);
+    string ModelVersion,
+    string ModelType);
 
 /// <summary>
 /// The hot-path benchmark behind <c>iotanomaly bench</c>: UTF-8 batch bodies of <c>batchSize</c> readings with 8 sensors
 /// → parsed, validated (duplicate window included), scored with per-sensor contributions by a real trained
-/// <c>pca-t2q</c> model, on the calling thread (one core). Bodies are generated up front with distinct message ids, so
+/// model of the default type (<c>ridge-residual</c>; <c>pca-t2q</c> by name), on the calling thread (one core). Bodies are generated up front with distinct message ids, so
 /// the duplicate window does real work and nothing is rejected.
 /// </summary>
 public static class HotPathBench
@@ -35,7 +37,7 @@ public static class HotPathBench
     private static readonly double[] Means = [0.21, 0.27, 2.0, 0.25, 68.0, 24.0, 230.0, 32.0];
     private static readonly double[] Scales = [0.01, 0.012, 0.35, 0.05, 1.2, 0.6, 4.0, 1.5];
 
-    public static HotPathResult Run(int batchSize = 100, int bodies = 2000, int passes = 3, int devices = 100, IProgress<double>? progress = null)
+    public static HotPathResult Run(int batchSize = 100, int bodies = 2000, int passes = 3, int devices = 100, IProgress<double>? progress = null, string? modelType = null)
     {
         var now = new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
         var time = new FixedTimeProvider(now);
@@ -49,7 +51,7 @@ public static class HotPathBench
             Sample(random, flat.AsSpan(r * Sensors.Length, Sensors.Length));
         }
 
-        var trained = new PcaDetectorTrainer().Train(new PcaTrainingRequest
+        var trained = DetectorTrainers.Create(modelType).Train(new PcaTrainingRequest
         {
             ModelName = "bench",
             Sensors = Sensors,
@@ -57,7 +59,7 @@ public static class HotPathBench
             CreatedAt = now,
             Source = "synthetic:bench",
         });
-        var detector = new PcaDetectorFactory().Create(trained.ToBundle());
+        var detector = new DetectorCatalog([new PcaDetectorFactory(), new ResidualDetectorFactory()]).Create(trained.ToBundle());
         var holder = new ModelHolder();
         holder.Swap(new LoadedModel(detector, null, now));
 
@@ -138,7 +140,7 @@ public static class HotPathBench
             progress?.Report((pass + 1.0) / passes);
         }
 
-        return new HotPathResult(readings, seconds, readings / seconds, (double)allocated / readings, batchSize, Sensors.Length, detector.Manifest.Version);
+        return new HotPathResult(readings, seconds, readings / seconds, (double)allocated / readings, batchSize, Sensors.Length, detector.Manifest.Version, detector.Manifest.ModelType);
     }
 
     private static TelemetryBatchHandler Create(ModelHolder holder, DeviceTable devices, DuplicateFilter duplicates, TelemetryParser parser, NullSink sink, TimeProvider time)

@@ -12,7 +12,7 @@ namespace IoTAnomaly.Core.Detection;
 /// trainer, seeded) on the first part of the normal rows, the rank chosen by explained variance of the standardized
 /// covariance; T² and Q control limits from the fit part (textbook) or the held-out last part (quantiles).
 /// </summary>
-public sealed class PcaDetectorTrainer
+public sealed class PcaDetectorTrainer : IDetectorTrainer
 {
     public const string ModelType = "pca-t2q";
 
@@ -32,6 +32,9 @@ public sealed class PcaDetectorTrainer
     }
 
     public PcaDetectorOptions Options => _options;
+
+    /// <inheritdoc />
+    string IDetectorTrainer.ModelType => ModelType;
 
     /// <summary>Trains a model. Throws <see cref="ArgumentException"/> for unusable training data.</summary>
     public PcaTrainingResult Train(PcaTrainingRequest request, IProgress<double>? progress = null)

@@ -9,7 +9,7 @@ namespace IoTAnomaly.Core.Detection;
 /// holds one entry with the fitted parameters; the manifest carries the usual sensor statistics and drift baselines
 /// (same as <c>pca-t2q</c>), the threshold and every hyper-parameter. Reads no clock (<c>CreatedAt</c> is passed in).
 /// </summary>
-public sealed class ResidualDetectorTrainer(ResidualDetectorOptions? options = null)
+public sealed class ResidualDetectorTrainer(ResidualDetectorOptions? options = null) : IDetectorTrainer
 {
     /// <summary>The manifest model type.</summary>
     public const string ModelType = ResidualExperimentDetector.DetectorName;
@@ -19,9 +19,15 @@ public sealed class ResidualDetectorTrainer(ResidualDetectorOptions? options = n
 
     private readonly ResidualDetectorOptions _options = options ?? new ResidualDetectorOptions();
 
-    /// <summary>Trains on <paramref name="request"/>'s rows (time order).</summary>
+    /// <inheritdoc />
+    string IDetectorTrainer.ModelType => ModelType;
+
+    /// <summary>The options this trainer fits with.</summary>
+    public ResidualDetectorOptions Options => _options;
+
+    /// <summary>Trains on <paramref name="request"/>'s rows (time order); reports progress 0 → 1 when asked.</summary>
     /// <exception cref="ArgumentException">Missing name, duplicate or empty sensor names, a ragged buffer, bad bounds, or the model's own checks.</exception>
-    public PcaTrainingResult Train(PcaTrainingRequest request)
+    public PcaTrainingResult Train(PcaTrainingRequest request, IProgress<double>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         var d = request.Sensors.Count;
@@ -53,7 +59,9 @@ public sealed class ResidualDetectorTrainer(ResidualDetectorOptions? options = n
             rows[r] = flat.Slice(r * d, d).ToArray();
         }
 
+        progress?.Report(0.1);
         var model = ResidualModel.Train(rows, _options);
+        progress?.Report(0.6);
         var scorer = model.CreateScorer();
         var trainingAlarms = rows.Count(row => scorer.Score(row) > 1);
 
@@ -84,6 +92,9 @@ public sealed class ResidualDetectorTrainer(ResidualDetectorOptions? options = n
                 ["quantile"] = _options.Quantile.ToString("R", CultureInfo.InvariantCulture),
                 ["margin"] = _options.Margin.ToString("R", CultureInfo.InvariantCulture),
                 ["adaptation"] = _options.Adaptation.ToString("R", CultureInfo.InvariantCulture),
+                ["release"] = _options.Release.ToString("R", CultureInfo.InvariantCulture),
+                ["deviceCalibrationReadings"] = _options.DeviceCalibrationReadings.ToString(CultureInfo.InvariantCulture),
+                ["changePointHold"] = _options.ChangePointHold.ToString(CultureInfo.InvariantCulture),
                 ["constantSensors"] = string.Join(';', constant),
             },
             Metrics = new Dictionary<string, double> { ["trainingAlarmRate"] = (double)trainingAlarms / n },
@@ -97,6 +108,7 @@ public sealed class ResidualDetectorTrainer(ResidualDetectorOptions? options = n
             stream.Write(model.Serialize());
         }
 
+        progress?.Report(1.0);
         return new PcaTrainingResult(zip.ToArray(), manifest);
     }
 }
@@ -201,7 +213,7 @@ public sealed class ResidualDetector : IAnomalyDetector
         }
 
         var score = device.Score(values, contributions, out var max, out var squares);
-        var isAnomaly = score > 1;
+        var isAnomaly = device.IsAlarming;
         var severity = !isAnomaly ? Severity.None
             : score >= _high ? Severity.High
             : score >= _medium ? Severity.Medium
@@ -222,16 +234,19 @@ public sealed class ResidualDeviceState : DeviceDetectorState
     internal ResidualDeviceState(ResidualModel model)
     {
         Model = model;
-        _scorer = new ResidualScorer(model);
+        _scorer = new ResidualScorer(model, model.Options.DeviceCalibrationReadings);
     }
 
     internal ResidualModel Model { get; }
+
+    /// <summary>The decision for the last scored reading (with the model's alarm hysteresis).</summary>
+    internal bool IsAlarming => _scorer.IsAlarming;
 
     internal double Score(ReadOnlySpan<double> values, Span<double> contributions, out double max, out double squares)
     {
         var score = _scorer.Score(values, contributions, out max, out squares);
         Count = _scorer.Count;
-        IsCalibrated = Count >= Model.Options.InputWindow;
+        IsCalibrated = Count >= Model.Options.InputWindow + Model.Options.DeviceCalibrationReadings;
         return score;
     }
 }

@@ -15,6 +15,21 @@ public sealed record ResidualDetectorOptions
     public const double DefaultMargin = 1.5;
     public const double DefaultAdaptation = 0.01;
     public const int DefaultChangePointHold = 2;
+
+    /// <summary>
+    /// Default <see cref="Release"/>: an alarm lasts until the score falls to 0.75 of the threshold (SKAB dev: F1 0.843 →
+    /// 0.853; the 27 neighbours' median 0.840 → 0.852; docs/detection-quality.md).
+    /// </summary>
+    public const double DefaultRelease = 0.75;
+
+    /// <summary>Default <see cref="RebaselineAfter"/>.</summary>
+    public const int DefaultRebaselineAfter = 1000;
+
+    /// <summary>Default <see cref="SpikeLimit"/>.</summary>
+    public const double DefaultSpikeLimit = 6;
+
+    /// <summary>Default <see cref="DeviceCalibrationReadings"/>.</summary>
+    public const int DefaultDeviceCalibrationReadings = 50;
     public const int MinimumTrainingRows = 50;
     public const int MaximumInputWindow = 1024;
 
@@ -45,6 +60,36 @@ public sealed record ResidualDetectorOptions
     /// <summary>Sensors whose (smoothed) training standard deviation is at most this are constant and ignored.</summary>
     public double ConstantTolerance { get; init; } = 1e-9;
 
+    /// <summary>
+    /// Alarm hysteresis, as a fraction of the threshold: an alarm starts when score / threshold exceeds 1 and lasts
+    /// while it stays above <see cref="Release"/> (≤ 1; 1 = no hysteresis). Offsets do not adapt during an alarm.
+    /// </summary>
+    public double Release { get; init; } = DefaultRelease;
+
+    /// <summary>
+    /// Streaming only: a new device's residual offsets are the running mean of its own first this-many residuals (its
+    /// baseline against the fleet model; 0 = start from the fleet's). Afterwards they follow it by
+    /// <see cref="Adaptation"/>. Scorers primed with history (the benchmark protocol) do not calibrate.
+    /// </summary>
+    public int DeviceCalibrationReadings { get; init; } = DefaultDeviceCalibrationReadings;
+
+    /// <summary>
+    /// Spike guard: a reading also alarms when one sensor's raw value leaves the trailing mean of its previous
+    /// <see cref="InputWindow"/> readings by more than this many of that sensor's own reading-to-reading deviations
+    /// (RMS on the training rows). The smoothed relation score cannot see a spike of one or two readings (a 10-reading
+    /// mean divides it by 10). 0 turns the guard off.
+    /// </summary>
+    public double SpikeLimit { get; init; } = DefaultSpikeLimit;
+
+    /// <summary>
+    /// After this many consecutive alarming readings a device is re-baselined: its offsets are calibrated again from
+    /// its next <see cref="DeviceCalibrationReadings"/> residuals (at least 50) and the alarm ends. Offsets never
+    /// adapt during an alarm (a fault must not be learned), so without this a lasting change of normal — a sensor
+    /// recalibrated, a slow drift absorbed and then undone — would alarm for ever. 0 = never. The default (1,000)
+    /// is longer than any fault of the SKAB files (≈ 400 readings), where it changes nothing.
+    /// </summary>
+    public int RebaselineAfter { get; init; } = DefaultRebaselineAfter;
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(InputWindow, 1, nameof(InputWindow));
@@ -64,5 +109,15 @@ public sealed record ResidualDetectorOptions
 
         ArgumentOutOfRangeException.ThrowIfNegative(ChangePointHold, nameof(ChangePointHold));
         ArgumentOutOfRangeException.ThrowIfNegative(ConstantTolerance, nameof(ConstantTolerance));
+        ArgumentOutOfRangeException.ThrowIfNegative(DeviceCalibrationReadings, nameof(DeviceCalibrationReadings));
+        ArgumentOutOfRangeException.ThrowIfNegative(RebaselineAfter, nameof(RebaselineAfter));
+        if (!(SpikeLimit >= 0) || double.IsInfinity(SpikeLimit))
+        {
+            throw new ArgumentOutOfRangeException(nameof(SpikeLimit), SpikeLimit, "SpikeLimit must be finite and not negative (0 = off).");
+        }
+        if (!(Release is > 0 and <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Release), Release, "Release must lie in (0, 1].");
+        }
     }
 }

@@ -28,13 +28,15 @@ public sealed class ResidualExperimentDetector(ResidualDetectorOptions? options 
         var model = ResidualModel.Train(train, _options);
         var scorer = model.CreateScorer(train);
         var alarms = new bool[test.Length];
+        var crossings = new bool[test.Length];
         var scores = new double[test.Length];
         for (var r = 0; r < test.Length; r++)
         {
             scores[r] = scorer.Score(test[r]);
-            alarms[r] = scores[r] > 1;
+            alarms[r] = scorer.IsAlarming;
+            crossings[r] = scores[r] > 1;
         }
 
-        return new ExperimentDetection(alarms, scores, 1.0, PcaExperimentDetector.ChangePoints(alarms, _options.ChangePointHold));
+        return new ExperimentDetection(alarms, scores, 1.0, PcaExperimentDetector.ChangePoints(crossings, _options.ChangePointHold));
     }
 }

@@ -17,6 +17,7 @@ public sealed class ResidualModel
     private readonly double[] _weights;    // active × active, row t = coefficients of target t (diagonal 0)
     private readonly double[] _intercepts; // per active sensor
     private readonly double[] _inverseSigma; // per active sensor, 1 / out-of-fold residual standard deviation
+    private readonly double[] _inverseRawSigma; // per active sensor, 1 / RMS of (raw − trailing mean of the previous window); empty: no spike guard
 
     private ResidualModel(
         ResidualDetectorOptions options,
@@ -27,7 +28,8 @@ public sealed class ResidualModel
         double[] weights,
         double[] intercepts,
         double[] inverseSigma,
-        double threshold)
+        double threshold,
+        double[] inverseRawSigma)
     {
         Options = options;
         SensorCount = sensorCount;
@@ -39,6 +41,7 @@ public sealed class ResidualModel
         _intercepts = intercepts;
         _inverseSigma = inverseSigma;
         Threshold = threshold;
+        _inverseRawSigma = options.SpikeLimit > 0 ? inverseRawSigma : [];
     }
 
     /// <summary>The options the model was trained with.</summary>
@@ -171,7 +174,35 @@ public sealed class ResidualModel
         Array.Sort(scores);
         var index = (int)Math.Min(scores.Length - 1, Math.Floor(options.Quantile * scores.Length));
         var threshold = Math.Max(scores[index], 1e-9) * options.Margin;
-        return new ResidualModel(options, d, active, mean, scale, weights, intercepts, inverseSigma, threshold);
+        return new ResidualModel(options, d, active, mean, scale, weights, intercepts, inverseSigma, threshold, RawDeviationScales(rows, active, options.InputWindow));
+    }
+
+    /// <summary>Per active sensor: 1 / RMS of (raw value − mean of the previous <paramref name="window"/> raw values).</summary>
+    private static double[] RawDeviationScales(IReadOnlyList<double[]> rows, int[] active, int window)
+    {
+        var result = new double[active.Length];
+        for (var a = 0; a < active.Length; a++)
+        {
+            var j = active[a];
+            double sum = 0, ss = 0;
+            var count = 0;
+            for (var r = 0; r < rows.Count; r++)
+            {
+                if (r >= window)
+                {
+                    var e = rows[r][j] - (sum / window);
+                    ss += e * e;
+                    count++;
+                    sum -= rows[r - window][j];
+                }
+
+                sum += rows[r][j];
+            }
+
+            result[a] = count == 0 ? 0 : 1.0 / (Math.Sqrt(ss / count) + 1e-9);
+        }
+
+        return result;
     }
 
     /// <summary>A fresh scorer (smoothing window and residual offsets) for one stream, primed with <paramref name="history"/>.</summary>
@@ -200,6 +231,9 @@ public sealed class ResidualModel
         Line("sensorCount", [SensorCount.ToString(CultureInfo.InvariantCulture)]);
         Line("inputWindow", [Options.InputWindow.ToString(CultureInfo.InvariantCulture)]);
         Line("adaptation", [Options.Adaptation.ToString("R", CultureInfo.InvariantCulture)]);
+        Line("release", [Options.Release.ToString("R", CultureInfo.InvariantCulture)]);
+        Line("rebaselineAfter", [Options.RebaselineAfter.ToString(CultureInfo.InvariantCulture)]);
+        Line("deviceCalibration", [Options.DeviceCalibrationReadings.ToString(CultureInfo.InvariantCulture)]);
         Line("threshold", [Threshold.ToString("R", CultureInfo.InvariantCulture)]);
         Line("active", _active.Select(static a => a.ToString(CultureInfo.InvariantCulture)));
         Line("mean", Format(_mean));
@@ -207,6 +241,8 @@ public sealed class ResidualModel
         Line("weights", Format(_weights));
         Line("intercepts", Format(_intercepts));
         Line("inverseSigma", Format(_inverseSigma));
+        Line("spikeLimit", [Options.SpikeLimit.ToString("R", CultureInfo.InvariantCulture)]);
+        Line("inverseRawSigma", Format(_inverseRawSigma));
         return Encoding.UTF8.GetBytes(text.ToString());
 
         void Line(string key, IEnumerable<string> values) => text.Append(key).Append('=').AppendJoin(';', values).Append('\n');
@@ -237,6 +273,10 @@ public sealed class ResidualModel
         {
             InputWindow = Int("inputWindow"),
             Adaptation = Double("adaptation"),
+            Release = lines.ContainsKey("release") ? Double("release") : 1.0, // written before hysteresis: none
+            DeviceCalibrationReadings = lines.ContainsKey("deviceCalibration") ? Int("deviceCalibration") : 0,
+            SpikeLimit = lines.ContainsKey("spikeLimit") ? Double("spikeLimit") : 0, // written before the spike guard: off
+            RebaselineAfter = lines.ContainsKey("rebaselineAfter") ? Int("rebaselineAfter") : 0,
         };
         try
         {
@@ -253,6 +293,12 @@ public sealed class ResidualModel
         var weights = Doubles("weights");
         var intercepts = Doubles("intercepts");
         var inverseSigma = Doubles("inverseSigma");
+        var inverseRawSigma = lines.ContainsKey("inverseRawSigma") ? Doubles("inverseRawSigma") : [];
+        if (options.SpikeLimit > 0 && inverseRawSigma.Length != m)
+        {
+            throw new InvalidDataException("The residual model's spike guard scales are missing or of the wrong size.");
+        }
+
         if (sensorCount < 1 || m < 1 || active.Any(a => a < 0 || a >= sensorCount) || active.Distinct().Count() != m
             || mean.Length != m || scale.Length != m || weights.Length != m * m || intercepts.Length != m || inverseSigma.Length != m
             || !(threshold > 0))
@@ -260,7 +306,7 @@ public sealed class ResidualModel
             throw new InvalidDataException("The residual model's parameter sizes or threshold are inconsistent.");
         }
 
-        return new ResidualModel(options, sensorCount, active, mean, scale, weights, intercepts, inverseSigma, threshold);
+        return new ResidualModel(options, sensorCount, active, mean, scale, weights, intercepts, inverseSigma, threshold, inverseRawSigma);
 
         int Int(string key) => Ints(key) is [var one] ? one : throw new InvalidDataException($"'{key}' must hold one value.");
 
@@ -285,6 +331,11 @@ public sealed class ResidualModel
         => z[t] - Predict(_weights.AsSpan(t * Active, Active), _intercepts[t], z);
 
     internal double InverseSigma(int t) => _inverseSigma[t];
+
+    /// <summary>Whether the spike guard is on (<see cref="ResidualDetectorOptions.SpikeLimit"/> &gt; 0).</summary>
+    internal bool HasSpikeGuard => _inverseRawSigma.Length > 0;
+
+    internal double InverseRawSigma(int a) => _inverseRawSigma[a];
 
     private static double Predict(ReadOnlySpan<double> coefficients, double intercept, ReadOnlySpan<double> z)
     {
@@ -455,9 +506,14 @@ public sealed class ResidualScorer
     private readonly double[] _residual; // per active sensor (scratch)
     private readonly int _width;
     private long _seen;
+    private bool _alarming;
+    private int _calibrationTarget;
+    private int _calibrated;
+    private int _alarmRun;
 
-    internal ResidualScorer(ResidualModel model)
+    internal ResidualScorer(ResidualModel model, int calibrationReadings = 0)
     {
+        _calibrationTarget = calibrationReadings;
         _model = model;
         _width = model.Options.InputWindow;
         _window = new double[_width * model.SensorCount];
@@ -469,6 +525,12 @@ public sealed class ResidualScorer
 
     /// <summary>Readings seen (including priming history).</summary>
     public long Count => _seen;
+
+    /// <summary>Times this stream was re-baselined after <see cref="ResidualDetectorOptions.RebaselineAfter"/> consecutive alarms.</summary>
+    public int Rebaselines { get; private set; }
+
+    /// <summary>The last scored reading's decision: its score exceeded 1, or an alarm was on and it stayed above <see cref="ResidualDetectorOptions.Release"/>.</summary>
+    public bool IsAlarming => _alarming;
 
     /// <summary>Feeds a past reading into the smoothing window without scoring it.</summary>
     public void Prime(ReadOnlySpan<double> values) => Push(values);
@@ -486,6 +548,26 @@ public sealed class ResidualScorer
     /// </summary>
     internal double Score(ReadOnlySpan<double> values, Span<double> contributions, out double maxScaled, out double sumSquares)
     {
+        // Spike guard: each raw value against the trailing mean of the previous readings (before this one joins it).
+        double spike = 0;
+        var spikeSensor = -1;
+        if (_model.HasSpikeGuard && _seen > 0 && values.Length == _model.SensorCount)
+        {
+            var previous = (double)Math.Min(_seen, _width);
+            for (var a = 0; a < _z.Length; a++)
+            {
+                var j = _model.ActiveIndex(a);
+                var deviation = Math.Abs(values[j] - (_sum[j] / previous)) * _model.InverseRawSigma(a);
+                if (deviation > spike)
+                {
+                    spike = deviation;
+                    spikeSensor = j;
+                }
+            }
+
+            spike /= _model.Options.SpikeLimit;
+        }
+
         Push(values);
         var count = (double)Math.Min(_seen, _width);
         for (var a = 0; a < _z.Length; a++)
@@ -524,13 +606,45 @@ public sealed class ResidualScorer
         }
 
         var score = max / _model.Threshold;
+        if (spike > score)
+        {
+            // A spike drove the score: it is that one sensor's.
+            score = spike;
+            if (share)
+            {
+                contributions.Clear();
+                contributions[spikeSensor] = 1;
+            }
+        }
+
+        _alarming = score > 1 || (_alarming && score > _model.Options.Release);
         var adaptation = _model.Options.Adaptation;
-        if (score <= 1 && adaptation > 0)
+        if (_calibrated < _calibrationTarget && _seen >= _width)
+        {
+            // Calibration (once the smoothing window is full): the offsets are the running mean of this device's residuals.
+            _calibrated++;
+            for (var t = 0; t < _offset.Length; t++)
+            {
+                _offset[t] += (_residual[t] - _offset[t]) / _calibrated;
+            }
+        }
+        else if (!_alarming && adaptation > 0)
         {
             for (var t = 0; t < _offset.Length; t++)
             {
                 _offset[t] += adaptation * (_residual[t] - _offset[t]);
             }
+        }
+
+        _alarmRun = _alarming ? _alarmRun + 1 : 0;
+        var rebaseline = _model.Options.RebaselineAfter;
+        if (rebaseline > 0 && _alarmRun >= rebaseline)
+        {
+            // A lasting change, not a fault episode: calibrate this device's offsets again from its next residuals.
+            _calibrationTarget = Math.Max(_model.Options.DeviceCalibrationReadings, ResidualDetectorOptions.DefaultDeviceCalibrationReadings);
+            _calibrated = 0;
+            _alarmRun = 0;
+            Rebaselines++;
         }
 
         maxScaled = max;

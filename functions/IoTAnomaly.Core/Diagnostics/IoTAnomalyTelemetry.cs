@@ -31,13 +31,26 @@ public static class IoTAnomalyTelemetry
 
     public static readonly Counter<long> IngestBackpressure = Meter.CreateCounter<long>("iotanomaly.ingest.backpressure", "{request}", "Ingest requests refused because a partition was full.");
 
-    public static readonly Counter<long> RetrainingRuns = Meter.CreateCounter<long>("iotanomaly.retraining.runs", "{run}", "Retraining runs started and finished, by outcome.");
+    /// <summary>One increment per finished run, tagged <c>outcome</c> (promoted, rejected, approval-timeout, dry-run, failed, …): summing over outcomes counts runs.</summary>
+    public static readonly Counter<long> RetrainingRuns = Meter.CreateCounter<long>("iotanomaly.retraining.runs", "{run}", "Retraining runs finished, one per run, by outcome.");
+
+    /// <summary>Runs started (a separate instrument, so that <see cref="RetrainingRuns"/> summed by outcome is the number of finished runs).</summary>
+    public static readonly Counter<long> RetrainingStarted = Meter.CreateCounter<long>("iotanomaly.retraining.started", "{run}", "Retraining runs started.");
 
     public static readonly Counter<long> DriftChecks = Meter.CreateCounter<long>("iotanomaly.drift.checks", "{check}", "Drift checks, by verdict.");
 
     public static readonly Counter<long> DriftDetected = Meter.CreateCounter<long>("iotanomaly.drift.detected", "{check}", "Drift checks whose verdict was drifted.");
 
-    public static readonly Histogram<double> DriftPsi = Meter.CreateHistogram<double>("iotanomaly.drift.psi", "1", "Population stability index per sensor at each drift check.");
+    public static readonly Histogram<double> DriftPsi = Meter.CreateHistogram<double>(
+        "iotanomaly.drift.psi", "1", "Population stability index per sensor at each drift check.", tags: null, advice: new() { HistogramBucketBoundaries = [0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5] });
+
+    public static readonly Histogram<double> DriftKs = Meter.CreateHistogram<double>(
+        "iotanomaly.drift.ks", "1", "Kolmogorov–Smirnov statistic per sensor at each drift check.", tags: null, advice: new() { HistogramBucketBoundaries = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8] });
+
+    public static readonly Histogram<double> DriftJsd = Meter.CreateHistogram<double>(
+        "iotanomaly.drift.jsd", "1", "Jensen–Shannon divergence per sensor at each drift check.", tags: null, advice: new() { HistogramBucketBoundaries = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7] });
+
+    public static readonly Counter<long> DriftSensorChecks = Meter.CreateCounter<long>("iotanomaly.drift.sensor.checks", "{check}", "Per-sensor drift verdicts, by sensor and drifted (true/false).");
 
     public static readonly Counter<long> SinkFailures = Meter.CreateCounter<long>("iotanomaly.sink.failures", "{failure}", "Sink writes that failed (the batch is retried).");
 
@@ -68,4 +81,10 @@ public static class IoTAnomalyTelemetry
     public const string OutcomeTag = "outcome";
     public const string SensorTag = "sensor";
     public const string VerdictTag = "verdict";
+    public const string DriftedTag = "drifted";
+    public const string ModelNameTag = "model.name";
+
+    /// <summary>Counts one finished retraining run of <paramref name="model"/> with its <paramref name="outcome"/> (the only place that increments <see cref="RetrainingRuns"/>).</summary>
+    public static void RecordRetrainingRun(string model, string outcome)
+        => RetrainingRuns.Add(1, new KeyValuePair<string, object?>(OutcomeTag, outcome), new KeyValuePair<string, object?>(ModelNameTag, model));
 }

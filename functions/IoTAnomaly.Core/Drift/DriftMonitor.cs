@@ -67,7 +67,11 @@ public sealed class DriftMonitor(
 
         foreach (var sensor in report.Sensors)
         {
-            IoTAnomalyTelemetry.DriftPsi.Record(sensor.Psi, new KeyValuePair<string, object?>(IoTAnomalyTelemetry.SensorTag, sensor.Sensor), modelTag);
+            var sensorTag = new KeyValuePair<string, object?>(IoTAnomalyTelemetry.SensorTag, sensor.Sensor);
+            IoTAnomalyTelemetry.DriftPsi.Record(sensor.Psi, sensorTag, modelTag);
+            IoTAnomalyTelemetry.DriftKs.Record(sensor.Ks, sensorTag, modelTag);
+            IoTAnomalyTelemetry.DriftJsd.Record(sensor.Jsd, sensorTag, modelTag);
+            IoTAnomalyTelemetry.DriftSensorChecks.Add(1, sensorTag, modelTag, new KeyValuePair<string, object?>(IoTAnomalyTelemetry.DriftedTag, sensor.Drifted ? "true" : "false"));
         }
 
         var worst = report.Sensors.OrderByDescending(s => s.Psi).FirstOrDefault();

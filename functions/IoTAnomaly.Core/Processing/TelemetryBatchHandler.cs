@@ -80,26 +80,38 @@ public sealed class TelemetryBatchHandler
     public async Task<BatchResult> HandleAsync(IReadOnlyList<TelemetryEvent> events, string? partitionId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
+        // One trace per batch: ScoreBatch ─┬─ Score (parse, validate, de-duplicate, score) ─ Sink anomalies ─ Sink dead-letters.
         using var activity = IoTAnomalyTelemetry.ActivitySource.StartActivity("ScoreBatch");
+        activity?.SetTag(IoTAnomalyTelemetry.PartitionTag, partitionId);
         var started = Stopwatch.GetTimestamp();
         var batch = Rent();
         try
         {
-            var model = Process(events, batch, updateState: true, deduplicate: true);
-            activity?.SetTag(IoTAnomalyTelemetry.PartitionTag, partitionId);
+            LoadedModel? model;
+            using (IoTAnomalyTelemetry.ActivitySource.StartActivity("Score"))
+            {
+                model = Process(events, batch, updateState: true, deduplicate: true);
+            }
+
             activity?.SetTag(IoTAnomalyTelemetry.ModelVersionTag, model?.Version);
             activity?.SetTag("batch.size", batch.Count);
 
             var now = _time.GetUtcNow();
             var anomalies = BuildAnomalies(batch, model, now, partitionId);
             var deadLetters = BuildDeadLetters(batch, events, now, partitionId);
+            if (activity is { IsAllDataRequested: true })
+            {
+                TagBatch(activity, batch, anomalies);
+            }
+
             try
             {
                 await WriteWithRetryAsync(() => _anomalySink.WriteAsync(anomalies, cancellationToken), "anomalies", cancellationToken).ConfigureAwait(false);
                 await WriteWithRetryAsync(() => _deadLetterSink.WriteAsync(deadLetters, cancellationToken), "dead-letters", cancellationToken).ConfigureAwait(false);
             }
-            catch
+            catch (Exception ex)
             {
+                activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
                 ForgetAccepted(batch);
                 throw;
             }
@@ -466,8 +478,53 @@ public sealed class TelemetryBatchHandler
         }
     }
 
+    /// <summary>
+    /// A batch holds readings of many devices, so the device ids go on the batch span as the <c>device.id</c> array
+    /// (distinct, in batch order, at most <see cref="MaxTracedDevices"/>; <c>device.count</c> has the full number), and
+    /// each anomaly is a span event <c>anomaly</c> with its own <c>device.id</c>, severity, score and top sensors
+    /// (at most <see cref="MaxTracedAnomalies"/>). Only when the span is recorded, so the untraced path pays nothing.
+    /// </summary>
+    private static void TagBatch(Activity activity, ReadingBatch batch, List<AnomalyRecord> anomalies)
+    {
+        var devices = new HashSet<string>(StringComparer.Ordinal);
+        var listed = new List<string>();
+        for (var row = 0; row < batch.Count; row++)
+        {
+            if (batch.GetDeviceId(row) is { } id && devices.Add(id) && listed.Count < MaxTracedDevices)
+            {
+                listed.Add(id);
+            }
+        }
+
+        activity.SetTag(IoTAnomalyTelemetry.DeviceIdTag, listed.ToArray());
+        activity.SetTag("device.count", devices.Count);
+        activity.SetTag("readings.scored", batch.ScoredCount);
+        activity.SetTag("readings.rejected", batch.RejectedCount);
+        activity.SetTag("anomalies", anomalies.Count);
+        for (var i = 0; i < anomalies.Count && i < MaxTracedAnomalies; i++)
+        {
+            var anomaly = anomalies[i];
+            activity.AddEvent(new ActivityEvent("anomaly", anomaly.DetectedAt, new ActivityTagsCollection
+            {
+                [IoTAnomalyTelemetry.DeviceIdTag] = anomaly.DeviceId,
+                ["message.id"] = anomaly.MessageId,
+                [IoTAnomalyTelemetry.SeverityTag] = anomaly.Severity.ToString(),
+                ["score"] = anomaly.Score,
+                ["top.sensors"] = anomaly.TopContributors.Select(c => c.Sensor).ToArray(),
+            }));
+        }
+    }
+
+    /// <summary>Device ids listed on one batch span.</summary>
+    public const int MaxTracedDevices = 64;
+
+    /// <summary>Anomaly events on one batch span.</summary>
+    public const int MaxTracedAnomalies = 100;
+
     private async Task WriteWithRetryAsync(Func<Task> write, string sink, CancellationToken cancellationToken)
     {
+        using var span = IoTAnomalyTelemetry.ActivitySource.StartActivity("Sink " + sink);
+        span?.SetTag("sink", sink);
         const int attempts = 3;
         for (var attempt = 1; ; attempt++)
         {

@@ -7,13 +7,23 @@ namespace IoTAnomaly.Core.Retraining;
 /// anomalies) and on copies of those rows with seeded synthetic faults (recall): spikes of one sensor, level shifts of
 /// two, and correlation breaks (one sensor's value taken from a distant row). Fault sizes are in units of each
 /// sensor's standard deviation on the held-out rows, so champion and challenger face exactly the same faults.
+/// Models keep per-device state (smoothing windows, baselines), so rows are scored as a stream: the held-out rows in
+/// their order (the retraining dataset groups them by device) through one device state, and every fault as an
+/// episode of <see cref="EpisodeRows"/> faulty rows after <see cref="WarmupRows"/> normal rows on a fresh state; an
+/// episode counts as detected when any of its rows alarms.
 /// </summary>
 public static class ChallengerEvaluator
 {
     public const double SpikeSigma = 8;
     public const double ShiftSigma = 5;
 
-    public static ModelEvaluation Evaluate(IAnomalyDetector detector, ReadOnlyMemory<double> holdout, int sensors, int seed)
+    /// <summary>Normal rows a fresh device state sees before a fault episode (and rows not counted at the start of the stream).</summary>
+    public const int WarmupRows = 80;
+
+    /// <summary>Faulty rows per synthetic fault episode.</summary>
+    public const int EpisodeRows = 10;
+
+    public static ModelEvaluation Evaluate(IAnomalyDetector detector, ReadOnlyMemory<double> holdout, int sensors, int seed, IReadOnlyList<int>? segments = null)
     {
         ArgumentNullException.ThrowIfNull(detector);
         if (detector.Sensors.Count != sensors)
@@ -46,11 +56,61 @@ public static class ChallengerEvaluator
         var row = new double[sensors];
         var contributions = new double[sensors];
         long falseAlarms = 0;
+        long counted = 0;
         double normalLogSum = 0, normalLogSq = 0;
+        var streamed = segments is { Count: > 0 };
+        var covered = segments?.Sum(static l => (long)l) ?? 0;
+        if (streamed && covered != rows)
+        {
+            throw new ArgumentException($"The segments cover {covered} rows, the holdout has {rows}.", nameof(segments));
+        }
+
+        // Segment of each row: its start and end.
+        var segmentStart = new int[rows];
+        var segmentEnd = new int[rows];
+        if (streamed)
+        {
+            var at = 0;
+            foreach (var length in segments!)
+            {
+                for (var r = at; r < at + length; r++)
+                {
+                    segmentStart[r] = at;
+                    segmentEnd[r] = at + length;
+                }
+
+                at += length;
+            }
+        }
+        else
+        {
+            for (var r = 0; r < rows; r++)
+            {
+                segmentStart[r] = r;
+                segmentEnd[r] = r + 1;
+            }
+        }
+
+        // Short segments (a small holdout of many devices) get proportionally shorter warm-ups and episodes.
+        var longest = streamed ? segments!.Max() : 1;
+        var warmup = streamed ? Math.Min(WarmupRows, longest / 3) : 0;
+        var episode = streamed ? Math.Clamp(longest / 3, 1, EpisodeRows) : 1;
+        DeviceDetectorState? stream = null;
         for (var r = 0; r < rows; r++)
         {
+            if (r == segmentStart[r])
+            {
+                stream = detector.CreateDeviceState();
+            }
+
             data.Slice(r * sensors, sensors).CopyTo(row);
-            var score = detector.Score(row, detector.CreateDeviceState(), contributions);
+            var score = detector.Score(row, stream!, contributions);
+            if (r - segmentStart[r] < warmup)
+            {
+                continue;
+            }
+
+            counted++;
             if (score.IsAnomaly)
             {
                 falseAlarms++;
@@ -61,50 +121,74 @@ public static class ChallengerEvaluator
             normalLogSq += l * l;
         }
 
+        // Episode starts with enough rows of their own segment before (warm-up) and after (the episode).
+        var starts = new List<int>();
+        for (var r = 0; r < rows; r++)
+        {
+            if (r - segmentStart[r] >= warmup && r + episode <= segmentEnd[r])
+            {
+                starts.Add(r);
+            }
+        }
+
         var random = new Random(seed);
-        var faults = Math.Min(rows, 600);
+        var faults = starts.Count == 0 ? 0 : Math.Min(rows, 600);
         long detected = 0;
         double faultLogSum = 0, faultLogSq = 0;
         for (var f = 0; f < faults; f++)
         {
-            var r = random.Next(rows);
-            data.Slice(r * sensors, sensors).CopyTo(row);
+            var start = starts[random.Next(starts.Count)];
             var sign = random.Next(2) == 0 ? -1 : 1;
-            switch (f % 3)
+            var kind = f % 3;
+            var s0 = random.Next(sensors);
+            var s1 = (s0 + 1 + random.Next(sensors - 1)) % sensors;
+            var state = detector.CreateDeviceState();
+            for (var r = start - warmup; r < start; r++)
             {
-                case 0:
-                    var s0 = random.Next(sensors);
-                    row[s0] += sign * SpikeSigma * std[s0];
-                    break;
-                case 1:
-                    var s1 = random.Next(sensors);
-                    var s2 = (s1 + 1 + random.Next(sensors - 1)) % sensors;
-                    row[s1] += sign * ShiftSigma * std[s1];
-                    row[s2] -= sign * ShiftSigma * std[s2];
-                    break;
-                default:
-                    var s3 = random.Next(sensors);
-                    row[s3] = mean[s3] + ((mean[s3] - row[s3]) * 3) + (sign * 4 * std[s3]);
-                    break;
+                data.Slice(r * sensors, sensors).CopyTo(row);
+                detector.Score(row, state, contributions);
             }
 
-            var score = detector.Score(row, detector.CreateDeviceState(), contributions);
-            if (score.IsAnomaly)
+            var alarmed = false;
+            var peak = 0.0;
+            for (var r = start; r < start + episode; r++)
+            {
+                data.Slice(r * sensors, sensors).CopyTo(row);
+                switch (kind)
+                {
+                    case 0:
+                        row[s0] += sign * SpikeSigma * std[s0];
+                        break;
+                    case 1:
+                        row[s0] += sign * ShiftSigma * std[s0];
+                        row[s1] -= sign * ShiftSigma * std[s1];
+                        break;
+                    default:
+                        row[s0] = mean[s0] + ((mean[s0] - row[s0]) * 3) + (sign * 4 * std[s0]);
+                        break;
+                }
+
+                var score = detector.Score(row, state, contributions);
+                alarmed |= score.IsAnomaly;
+                peak = Math.Max(peak, score.Score);
+            }
+
+            if (alarmed)
             {
                 detected++;
             }
 
-            var l = Math.Log(Math.Max(score.Score, 1e-12));
+            var l = Math.Log(Math.Max(peak, 1e-12));
             faultLogSum += l;
             faultLogSq += l * l;
         }
 
         var separation = 0.0;
-        if (rows > 1 && faults > 1)
+        if (counted > 1 && faults > 1)
         {
-            var mn = normalLogSum / rows;
+            var mn = normalLogSum / counted;
             var mf = faultLogSum / faults;
-            var vn = Math.Max((normalLogSq / rows) - (mn * mn), 0);
+            var vn = Math.Max((normalLogSq / counted) - (mn * mn), 0);
             var vf = Math.Max((faultLogSq / faults) - (mf * mf), 0);
             separation = (mf - mn) / Math.Sqrt(((vn + vf) / 2) + 1e-12);
         }
@@ -113,7 +197,7 @@ public static class ChallengerEvaluator
             detector.Manifest.Version,
             rows,
             faults,
-            rows == 0 ? 0 : (double)falseAlarms / rows,
+            counted == 0 ? 0 : (double)falseAlarms / counted,
             faults == 0 ? 0 : (double)detected / faults,
             Math.Round(separation, 4));
     }

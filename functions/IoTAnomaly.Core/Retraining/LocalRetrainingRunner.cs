@@ -65,7 +65,7 @@ public sealed class LocalRetrainingRunner
             throw;
         }
 
-        IoTAnomalyTelemetry.RetrainingRuns.Add(1, new KeyValuePair<string, object?>(IoTAnomalyTelemetry.OutcomeTag, "started"));
+        IoTAnomalyTelemetry.RetrainingStarted.Add(1);
         active.Run = run;
         active.Task = Task.Run(() => ExecuteAsync(run, active), CancellationToken.None);
         return run;
@@ -111,14 +111,14 @@ public sealed class LocalRetrainingRunner
             run.Output = outcome;
             run.Status = RetrainingRunStatus.Completed;
             run.Stage = RetrainingStages.Done;
-            IoTAnomalyTelemetry.RetrainingRuns.Add(1, new KeyValuePair<string, object?>(IoTAnomalyTelemetry.OutcomeTag, outcome.Decision));
+            IoTAnomalyTelemetry.RecordRetrainingRun(run.Model, outcome.Decision);
             Log.RetrainingCompleted(_logger, run.InstanceId, outcome.Decision, outcome.ChallengerVersion, outcome.Reason);
         }
         catch (Exception ex)
         {
             run.Status = RetrainingRunStatus.Failed;
             run.Failure = ex.GetType().Name + ": " + ex.Message;
-            IoTAnomalyTelemetry.RetrainingRuns.Add(1, new KeyValuePair<string, object?>(IoTAnomalyTelemetry.OutcomeTag, "failed"));
+            IoTAnomalyTelemetry.RecordRetrainingRun(run.Model, "failed");
             Log.RetrainingFailed(_logger, run.InstanceId, ex);
         }
 

@@ -42,7 +42,7 @@ public sealed class DurableRetrainingStarter(DurableTaskClient client) : IRetrai
             throw;
         }
 
-        IoTAnomalyTelemetry.RetrainingRuns.Add(1, new KeyValuePair<string, object?>(IoTAnomalyTelemetry.OutcomeTag, "started"));
+        IoTAnomalyTelemetry.RetrainingStarted.Add(1);
         return new RetrainingStartResult(true, instanceId, null);
     }
 

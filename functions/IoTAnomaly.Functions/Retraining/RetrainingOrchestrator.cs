@@ -25,7 +25,7 @@ public sealed class RetrainingOrchestrator
             var outcome = await RetrainingWorkflow.RunAsync(new DurableRetrainingSteps(context), request).ConfigureAwait(true);
             if (!context.IsReplaying)
             {
-                IoTAnomalyTelemetry.RetrainingRuns.Add(1, new KeyValuePair<string, object?>(IoTAnomalyTelemetry.OutcomeTag, outcome.Decision));
+                IoTAnomalyTelemetry.RecordRetrainingRun(request.Model, outcome.Decision);
             }
 
             Log.RetrainingCompleted(logger, context.InstanceId, outcome.Decision, outcome.ChallengerVersion, outcome.Reason);
@@ -35,7 +35,7 @@ public sealed class RetrainingOrchestrator
         {
             if (!context.IsReplaying)
             {
-                IoTAnomalyTelemetry.RetrainingRuns.Add(1, new KeyValuePair<string, object?>(IoTAnomalyTelemetry.OutcomeTag, "failed"));
+                IoTAnomalyTelemetry.RecordRetrainingRun(request.Model, "failed");
             }
 
             Log.RetrainingFailed(logger, context.InstanceId, ex);

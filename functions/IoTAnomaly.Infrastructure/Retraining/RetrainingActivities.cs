@@ -117,21 +117,31 @@ public sealed class RetrainingActivities : IRetrainingActivities
 
         var (excluded, excludedCount, exclusionNote) = await ExcludeAnomaliesAsync(request, readings, pointer.Version, cancellationToken);
         var d = names.Length;
-        var kept = n - excludedCount;
-        var values = new double[checked(kept * d)];
-        var at = 0;
-        foreach (var i in order)
-        {
-            if (!excluded[i])
-            {
-                readings.Values.AsSpan(i * d, d).CopyTo(values.AsSpan(at * d, d));
-                at++;
-            }
-        }
-
+        var keptOrder = order.Where(i => !excluded[i]).ToArray();
+        var kept = keptOrder.Length;
         var holdout = (long)Math.Round(kept * request.HoldoutFraction, MidpointRounding.AwayFromZero);
         var training = kept - holdout;
-        await StageDatasetAsync(datasetId, new TrainingDataset(names, values, training), cancellationToken);
+
+        // The split is by time (training before holdout); inside each part rows are grouped by device, time order
+        // within a device, so a model's per-stream state (smoothing, offsets) follows one device as when it scores.
+        var grouped = DeviceGrouped(keptOrder.AsSpan(0, (int)training), readings.Devices)
+            .Concat(DeviceGrouped(keptOrder.AsSpan((int)training), readings.Devices))
+            .ToArray();
+        var values = new double[checked(kept * d)];
+        var segments = new List<int>();
+        for (var at = 0; at < grouped.Length; at++)
+        {
+            var i = grouped[at];
+            readings.Values.AsSpan(i * d, d).CopyTo(values.AsSpan(at * d, d));
+            if (at == 0 || at == training || readings.Devices[i] != readings.Devices[grouped[at - 1]])
+            {
+                segments.Add(0);
+            }
+
+            segments[^1]++;
+        }
+
+        await StageDatasetAsync(datasetId, new TrainingDataset(names, values, training, segments), cancellationToken);
         var note = string.Create(
             CultureInfo.InvariantCulture,
             $"Read {readings.Events} captured events of [{from:O}, {to:O}): {n} valid readings, {readings.Rejected} rejected, {readings.Duplicates} duplicates. {exclusionNote}");
@@ -311,43 +321,26 @@ public sealed class RetrainingActivities : IRetrainingActivities
         return new ModelBundle(manifest, zipContent.Content.ToMemory());
     }
 
-    /// <summary>The trainer settings of the champion (so the challenger differs by its data only); defaults otherwise.</summary>
-    internal static PcaDetectorTrainer TrainerFor(ModelManifest? champion)
+    /// <summary>Indices of <paramref name="part"/> (in time order) grouped by device id, keeping time order within a device.</summary>
+    private static int[] DeviceGrouped(ReadOnlySpan<int> part, List<string> devices)
     {
-        if (champion is null || champion.ModelType != PcaDetectorTrainer.ModelType)
+        var result = part.ToArray();
+        var position = new Dictionary<int, int>(result.Length);
+        for (var k = 0; k < result.Length; k++)
         {
-            return new PcaDetectorTrainer();
+            position[result[k]] = k;
         }
 
-        var h = champion.HyperParameters;
-        double D(string key, double fallback) => h.TryGetValue(key, out var v) && double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) ? x : fallback;
-        int I(string key, int fallback) => h.TryGetValue(key, out var v) && int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var x) ? x : fallback;
-        var defaults = new PcaDetectorOptions();
-        var options = new PcaDetectorOptions
+        Array.Sort(result, (a, b) =>
         {
-            ExplainedVariance = D(PcaManifestKeys.ExplainedVariance, defaults.ExplainedVariance),
-            CalibrationFraction = D(PcaManifestKeys.CalibrationFraction, defaults.CalibrationFraction),
-            LimitMethod = h.TryGetValue(PcaManifestKeys.LimitMethod, out var method) && Enum.TryParse<ControlLimitMethod>(method, out var m) ? m : defaults.LimitMethod,
-            Confidence = D(PcaManifestKeys.Confidence, defaults.Confidence),
-            T2Margin = D(PcaManifestKeys.T2Margin, defaults.T2Margin),
-            QMargin = D(PcaManifestKeys.QMargin, defaults.QMargin),
-            BaselineAdaptation = D(PcaManifestKeys.BaselineAdaptation, defaults.BaselineAdaptation),
-            AlarmAdaptation = D(PcaManifestKeys.AlarmAdaptation, defaults.AlarmAdaptation),
-            SmoothingWindow = I(PcaManifestKeys.SmoothingWindow, defaults.SmoothingWindow),
-            DeviceCalibrationReadings = I(PcaManifestKeys.DeviceCalibrationReadings, defaults.DeviceCalibrationReadings),
-            Seed = I(PcaManifestKeys.Seed, defaults.Seed),
-            Oversampling = I(PcaManifestKeys.Oversampling, defaults.Oversampling),
-            SeverityBands = champion.Thresholds.SeverityBands is { Length: 3 } bands ? bands : defaults.SeverityBands,
-        };
-        try
-        {
-            return new PcaDetectorTrainer(options);
-        }
-        catch (ArgumentException)
-        {
-            return new PcaDetectorTrainer(defaults);
-        }
+            var byDevice = string.CompareOrdinal(devices[a], devices[b]);
+            return byDevice != 0 ? byDevice : position[a].CompareTo(position[b]);
+        });
+        return result;
     }
+
+    /// <summary>The champion's model type and settings (so the challenger differs by its data only); the default type otherwise.</summary>
+    internal static IDetectorTrainer TrainerFor(ModelManifest? champion) => DetectorTrainers.For(champion);
 
     private TrainingWindowRef Finish(RetrainingRequest request, TrainingWindowRef window)
     {
@@ -503,7 +496,7 @@ public sealed class RetrainingActivities : IRetrainingActivities
             holdout = Reorder(holdout, dataset.Sensors, detector.Sensors);
         }
 
-        return ChallengerEvaluator.Evaluate(detector, holdout, detector.Sensors.Count, seed);
+        return ChallengerEvaluator.Evaluate(detector, holdout, detector.Sensors.Count, seed, dataset.HoldoutSegments);
     }
 
     /// <summary>The rows with their columns in <paramref name="target"/> order.</summary>

@@ -14,7 +14,7 @@ public sealed class TrainingDataset
 {
     private static readonly byte[] Magic = "IOTADS01"u8.ToArray();
 
-    public TrainingDataset(IReadOnlyList<string> sensors, double[] values, long trainingRows)
+    public TrainingDataset(IReadOnlyList<string> sensors, double[] values, long trainingRows, IReadOnlyList<int>? segments = null)
     {
         ArgumentNullException.ThrowIfNull(sensors);
         ArgumentNullException.ThrowIfNull(values);
@@ -29,6 +29,39 @@ public sealed class TrainingDataset
         ArgumentOutOfRangeException.ThrowIfNegative(trainingRows);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(trainingRows, Rows);
         TrainingRows = trainingRows;
+        if (segments is not null && (segments.Any(static l => l <= 0) || segments.Sum(static l => (long)l) != Rows))
+        {
+            throw new ArgumentException("The segments must be positive lengths adding up to the rows.", nameof(segments));
+        }
+
+        Segments = segments?.ToArray() ?? [];
+    }
+
+    /// <summary>
+    /// Lengths of the consecutive runs of one device's rows, in order over all rows (training then holdout; no run
+    /// crosses the split). Empty when unknown (every row its own stream).
+    /// </summary>
+    public IReadOnlyList<int> Segments { get; }
+
+    /// <summary>The <see cref="Segments"/> of the holdout rows.</summary>
+    public int[] HoldoutSegments
+    {
+        get
+        {
+            var result = new List<int>();
+            long at = 0;
+            foreach (var length in Segments)
+            {
+                if (at >= TrainingRows)
+                {
+                    result.Add(length);
+                }
+
+                at += length;
+            }
+
+            return [.. result];
+        }
     }
 
     public IReadOnlyList<string> Sensors { get; }
@@ -52,7 +85,7 @@ public sealed class TrainingDataset
     {
         var names = Sensors.Select(Encoding.UTF8.GetBytes).ToArray();
         var header = Magic.Length + 4 + names.Sum(n => 4 + n.Length) + 16;
-        var bytes = new byte[checked(header + (Values.Length * sizeof(double)))];
+        var bytes = new byte[checked(header + (Values.Length * sizeof(double)) + (Segments.Count == 0 ? 0 : 4 + (4 * Segments.Count)))];
         var span = bytes.AsSpan();
         Magic.CopyTo(span);
         var at = Magic.Length;
@@ -78,6 +111,17 @@ public sealed class TrainingDataset
             for (var i = 0; i < Values.Length; i++)
             {
                 BinaryPrimitives.WriteDoubleLittleEndian(body[(i * 8)..], Values[i]);
+            }
+        }
+
+        if (Segments.Count > 0)
+        {
+            // Trailer (optional): the device segments.
+            var trailer = body[(Values.Length * sizeof(double))..];
+            BinaryPrimitives.WriteInt32LittleEndian(trailer, Segments.Count);
+            for (var i = 0; i < Segments.Count; i++)
+            {
+                BinaryPrimitives.WriteInt32LittleEndian(trailer[(4 + (4 * i))..], Segments[i]);
             }
         }
 
@@ -114,8 +158,27 @@ public sealed class TrainingDataset
             var trainingRows = BinaryPrimitives.ReadInt64LittleEndian(bytes[(at + 8)..]);
             at += 16;
             var values = new double[checked((int)(rows * count))];
-            var body = bytes[at..];
-            if (body.Length != values.Length * sizeof(double))
+            var all = bytes[at..];
+            var valueBytes = values.Length * sizeof(double);
+            var body = all[..Math.Min(all.Length, valueBytes)];
+            int[]? segments = null;
+            if (all.Length > valueBytes)
+            {
+                var trailer = all[valueBytes..];
+                var segmentCount = BinaryPrimitives.ReadInt32LittleEndian(trailer);
+                if (segmentCount < 0 || trailer.Length != 4 + (4L * segmentCount))
+                {
+                    throw new InvalidDataException("The staged dataset's segment trailer is inconsistent.");
+                }
+
+                segments = new int[segmentCount];
+                for (var i = 0; i < segmentCount; i++)
+                {
+                    segments[i] = BinaryPrimitives.ReadInt32LittleEndian(trailer[(4 + (4 * i))..]);
+                }
+            }
+
+            if (body.Length != valueBytes)
             {
                 throw new InvalidDataException($"The staged dataset should hold {rows} rows of {count} values; it holds {body.Length} bytes of rows.");
             }
@@ -132,7 +195,7 @@ public sealed class TrainingDataset
                 }
             }
 
-            return new TrainingDataset(sensors, values, trainingRows);
+            return new TrainingDataset(sensors, values, trainingRows, segments);
         }
         catch (Exception ex) when (ex is ArgumentException or OverflowException)
         {

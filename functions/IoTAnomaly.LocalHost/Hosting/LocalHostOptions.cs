@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using IoTAnomaly.Core.Detection;
 
 namespace IoTAnomaly.LocalHost.Hosting;
 
@@ -51,6 +52,10 @@ public sealed class LocalHostOptions
 
     /// <summary>Train, register and promote an initial model when the registry has no champion for <c>Scoring:ModelName</c>.</summary>
     public bool BootstrapModel { get; set; } = true;
+
+    /// <summary>The model type of the initial model (<c>ridge-residual</c> by default, or <c>pca-t2q</c>).</summary>
+    [AllowedValues(ResidualDetectorTrainer.ModelType, PcaDetectorTrainer.ModelType)]
+    public string BootstrapModelType { get; set; } = DetectorTrainers.DefaultModelType;
 
     /// <summary>Simulated normal readings the initial model is trained on.</summary>
     [Range(1000, 10_000_000)]

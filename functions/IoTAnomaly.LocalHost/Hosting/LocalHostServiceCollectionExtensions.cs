@@ -4,6 +4,7 @@ using IoTAnomaly.Core.Simulation;
 using IoTAnomaly.Infrastructure.Models;
 using IoTAnomaly.Infrastructure.Storage;
 using IoTAnomaly.LocalHost.Api;
+using IoTAnomaly.LocalHost.Dashboard;
 using IoTAnomaly.LocalHost.Ingest;
 using IoTAnomaly.LocalHost.Run;
 using IoTAnomaly.LocalHost.Security;
@@ -19,6 +20,9 @@ namespace IoTAnomaly.LocalHost.Hosting;
 /// <summary>Composition of the local host's own pieces (the core, storage and sinks come from their own <c>Add…</c>).</summary>
 public static class LocalHostServiceCollectionExtensions
 {
+    /// <summary>The Prometheus scrape route (needs the API key like every route but <c>/health</c> and the dashboard shell).</summary>
+    public const string MetricsPath = "/metrics";
+
     /// <summary>
     /// The local stand-ins: storage fallback to Azurite, the champion loader (on <c>Scoring:ModelName</c> unless
     /// <c>ModelLoader:ModelName</c> is set), the partitioned ingest and its workers, predict, the query routes' state,
@@ -83,7 +87,8 @@ public static class LocalHostServiceCollectionExtensions
 
     /// <summary>
     /// OpenTelemetry traces and metrics of the <c>IoTAnomaly</c> source and meter plus ASP.NET Core: console exporter when
-    /// <c>Telemetry:Console=true</c>, OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
+    /// <c>Telemetry:Console=true</c>, OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, and always the Prometheus
+    /// exporter behind <c>GET /metrics</c> (mapped by <see cref="MapLocalHost"/>; series <c>iotanomaly_…</c>).
     /// </summary>
     public static TBuilder AddLocalHostTelemetry<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
@@ -109,6 +114,7 @@ public static class LocalHostServiceCollectionExtensions
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(IoTAnomalyTelemetry.Name).AddAspNetCoreInstrumentation();
+                metrics.AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0);
                 if (console)
                 {
                     metrics.AddConsoleExporter();
@@ -125,7 +131,7 @@ public static class LocalHostServiceCollectionExtensions
     /// <summary>Runs the host; after it stopped, prints a <c>--duration</c> run's summary as the last line of stdout.</summary>
     public static Task RunLocalHostAsync(this WebApplication app) => LocalRunService.RunLocalHostAsync(app);
 
-    /// <summary>Security middleware and every route of the local host.</summary>
+    /// <summary>Security middleware and every route of the local host: the APIs, <c>/metrics</c> and the dashboard at <c>/</c>.</summary>
     public static WebApplication MapLocalHost(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -135,6 +141,9 @@ public static class LocalHostServiceCollectionExtensions
         app.MapQueries();
         app.MapIngest();
         PredictService.MapPredict(app);
+        app.MapPrometheusScrapingEndpoint(MetricsPath);
+        app.MapDashboard();
+        DashboardEndpoints.PrintDashboardAddress(app);
         return app;
     }
 }

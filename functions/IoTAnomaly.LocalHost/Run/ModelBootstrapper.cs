@@ -11,7 +11,8 @@ using Microsoft.Extensions.Options;
 namespace IoTAnomaly.LocalHost.Run;
 
 /// <summary>
-/// Makes sure the registry has a champion for <c>Scoring:ModelName</c>: when it has none, trains a <c>pca-t2q</c> model
+/// Makes sure the registry has a champion for <c>Scoring:ModelName</c>: when it has none, trains a model of
+/// <c>LocalHost:BootstrapModelType</c> (default <c>ridge-residual</c>)
 /// on simulated normal data (the configured fleet with every fault off), registers and promotes it as
 /// <c>localhost-bootstrap</c>, and has the champion loader load it at once. A concurrent bootstrap by another process
 /// loses the promotion race harmlessly and the winner's champion is used.
@@ -39,7 +40,7 @@ public sealed class ModelBootstrapper(
             var started = Stopwatch.GetTimestamp();
             // Simulate normal data on the same time step as the live fleet, so the baseline covers the same dynamics.
             var now = time.GetUtcNow();
-            var result = Train(model, readings, LocalRunService.FleetForRun(fleet.Value, options.Value.SimulatorReadingsPerSecond, now), now);
+            var result = Train(model, readings, LocalRunService.FleetForRun(fleet.Value, options.Value.SimulatorReadingsPerSecond, now), now, options.Value.BootstrapModelType);
             await registry.RegisterAsync(result.Manifest, result.ModelZip, Actor, cancellationToken);
             try
             {
@@ -57,8 +58,8 @@ public sealed class ModelBootstrapper(
         return models.Current?.Version;
     }
 
-    /// <summary>Trains on <paramref name="readings"/> fault-free readings of the fleet described by <paramref name="fleet"/>.</summary>
-    public static PcaTrainingResult Train(string model, int readings, SimulatorOptions fleet, DateTimeOffset now)
+    /// <summary>Trains a <paramref name="modelType"/> model (null: the default type) on <paramref name="readings"/> fault-free readings of the fleet described by <paramref name="fleet"/>.</summary>
+    public static PcaTrainingResult Train(string model, int readings, SimulatorOptions fleet, DateTimeOffset now, string? modelType = null)
     {
         ArgumentNullException.ThrowIfNull(fleet);
         var devices = fleet.DeviceCount;
@@ -71,26 +72,11 @@ public sealed class ModelBootstrapper(
             Seed = fleet.Seed,
             StartTime = now - TimeSpan.FromTicks(fleet.StepInterval.Ticks * steps),
             RunId = "bootstrap",
-            FaultRate = 0,
-            MalformedRate = 0,
-            EnabledFaults = [],
             DeviceOffsetScale = fleet.DeviceOffsetScale,
         };
-        var simulator = new FleetSimulator(normal);
         var sensors = FleetSimulator.SensorNames;
-        var rows = new List<double[]>(readings);
-        while (rows.Count < readings)
-        {
-            foreach (var reading in simulator.NextStep())
-            {
-                if (!reading.IsFaulty && !reading.Malformed && rows.Count < readings)
-                {
-                    rows.Add(reading.Values);
-                }
-            }
-        }
-
-        return new PcaDetectorTrainer().Train(new PcaTrainingRequest
+        var rows = NormalTrainingRows.ByDevice(normal, readings);
+        return DetectorTrainers.Create(modelType).Train(new PcaTrainingRequest
         {
             ModelName = model,
             Sensors = sensors,

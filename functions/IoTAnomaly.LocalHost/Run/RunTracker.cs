@@ -52,7 +52,13 @@ public sealed record RunSummary(
 
     /// <summary>The champion serving at the end (<see cref="ModelVersion"/> stays the one the run started with).</summary>
     public string? ChampionVersion { get; init; }
+
+    /// <summary>Fault episodes and detected episodes by fault kind (camel-case kind names).</summary>
+    public IReadOnlyDictionary<string, EpisodeCounts> EpisodesByKind { get; init; } = new Dictionary<string, EpisodeCounts>();
 }
+
+/// <summary>Fault episodes of one kind, and how many of them had at least one reading flagged.</summary>
+public sealed record EpisodeCounts(int Episodes, int Detected);
 
 /// <summary>
 /// Ground truth of a simulated run: which readings the simulator made faulty (by device id + message id, the anomaly
@@ -186,7 +192,16 @@ public sealed class RunTracker : IBatchCompletionObserver
                 Interlocked.Read(ref _sent),
                 Math.Round(duration.TotalSeconds, 3),
                 Math.Round(stats.Received / seconds, 1),
-                modelVersion);
+                modelVersion)
+            {
+                EpisodesByKind = _episodes.Where(e => e.Readings > 0)
+                    .GroupBy(e => e.Kind)
+                    .OrderBy(g => g.Key)
+                    .ToDictionary(
+                        g => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(g.Key.ToString()),
+                        g => new EpisodeCounts(g.Count(), g.Count(e => e.Detected > 0)),
+                        StringComparer.Ordinal),
+            };
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using IoTAnomaly.LocalHost.Dashboard;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -50,7 +51,11 @@ public static class SecurityExtensions
         return services;
     }
 
-    /// <summary>Rate limiting, then the API key on every route except <see cref="HealthPath"/> (401 otherwise).</summary>
+    /// <summary>
+    /// Rate limiting, then the API key on every route (401 otherwise) except <see cref="HealthPath"/> and the dashboard
+    /// shell (GET/HEAD of <c>/</c> and <c>/dashboard/*</c>: static files without data, see
+    /// <see cref="DashboardEndpoints.IsShellRequest"/>). <c>/metrics</c> and every <c>/api</c> route need the key.
+    /// </summary>
     internal static IApplicationBuilder UseLocalHostSecurity(this IApplicationBuilder app)
     {
         app.UseRateLimiter();
@@ -58,6 +63,7 @@ public static class SecurityExtensions
         app.Use(async (context, next) =>
         {
             if (context.Request.Path.StartsWithSegments(HealthPath)
+                || DashboardEndpoints.IsShellRequest(context.Request)
                 || validator.IsValid(context.Request.Headers[SecurityOptions.ApiKeyHeader].Count == 1 ? context.Request.Headers[SecurityOptions.ApiKeyHeader][0] : null))
             {
                 await next(context);

@@ -12,6 +12,22 @@ public sealed class TrainCommandTests
     public TestContext TestContext { get; set; } = null!;
 
     [TestMethod]
+    public async Task Train_ModelTypePca_TrainsTheEarlierType()
+    {
+        var (exitCode, stdout, error) = await CliRun.RunAsync(
+            "train", "--synthetic", "1000", "--model", "pca-test", "--model-type", "pca-t2q", "--output", CliRun.TempFolder(TestContext), "--json");
+
+        Assert.AreEqual(0, exitCode, error);
+        using var summary = JsonDocument.Parse(CliRun.LastLine(stdout));
+        Assert.AreEqual("pca-t2q", summary.RootElement.GetProperty("modelType").GetString());
+        Assert.IsTrue(summary.RootElement.GetProperty("rank").GetInt32() is >= 1 and < 8);
+
+        var (unknown, _, message) = await CliRun.RunAsync("train", "--synthetic", "1000", "--model", "x", "--model-type", "lstm", "--output", CliRun.TempFolder(TestContext));
+        Assert.AreNotEqual(0, unknown);
+        Assert.Contains("lstm", message);
+    }
+
+    [TestMethod]
     public async Task Train_WritesBundleAndPrintsSummary_OnSyntheticData()
     {
         var output = Path.Combine(CliRun.TempFolder(TestContext), "model");
@@ -23,7 +39,8 @@ public sealed class TrainCommandTests
         var root = summary.RootElement;
         Assert.AreEqual("synthetic-test", root.GetProperty("model").GetString());
         Assert.AreEqual(1000, root.GetProperty("rows").GetInt32());
-        Assert.IsTrue(root.GetProperty("rank").GetInt32() is >= 1 and < 8);
+        Assert.AreEqual("ridge-residual", root.GetProperty("modelType").GetString(), "the default model type");
+        Assert.AreEqual(0, root.GetProperty("rank").GetInt32(), "rank is a pca-t2q figure");
         Assert.AreEqual(8, root.GetProperty("sensors").GetArrayLength());
         Assert.IsFalse(root.GetProperty("registered").GetBoolean());
 

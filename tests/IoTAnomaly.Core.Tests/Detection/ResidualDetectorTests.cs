@@ -1,4 +1,5 @@
 using IoTAnomaly.Core.Detection;
+using IoTAnomaly.Core.Simulation;
 
 namespace IoTAnomaly.Core.Tests.Detection;
 
@@ -37,6 +38,169 @@ public sealed class ResidualDetectorTests
         Assert.IsLessThanOrEqualTo(2, scores[20..100].Count(s => s > 1), "alarms before the fault");
         Assert.IsGreaterThanOrEqualTo(0.9 * 480, scores[120..600].Count(s => s > 1), "missed fault rows");
         Assert.IsGreaterThan(1.0, scores[^1], "the adaptation absorbed a sustained fault");
+    }
+
+    [TestMethod]
+    public void Hysteresis_KeepsAnAlarmOn_UntilTheScoreFallsBelowRelease_WithoutAdapting()
+    {
+        var train = Normal(3, 400);
+        var options = new ResidualDetectorOptions { Release = 0.5 };
+        var model = ResidualModel.Train(train, options);
+        var latched = model.CreateScorer(train);
+        var test = Normal(4, 400);
+        var flow = SyntheticPlant.Sensors - 1;
+        for (var r = 100; r < 200; r++)
+        {
+            test[r][flow] += 1.0 * SyntheticPlant.Sigma(flow);
+        }
+
+        var scores = new double[test.Length];
+        var alarms = new bool[test.Length];
+        for (var r = 0; r < test.Length; r++)
+        {
+            scores[r] = latched.Score(test[r]);
+            alarms[r] = latched.IsAlarming;
+        }
+
+        var previous = false;
+        for (var r = 0; r < test.Length; r++)
+        {
+            // The decision rule, row by row: on above 1; stays on above Release; off otherwise.
+            var expected = scores[r] > 1 || (previous && scores[r] > options.Release);
+            Assert.AreEqual(expected, alarms[r], $"row {r}: score {scores[r]:F3}, previous alarm {previous}");
+            previous = alarms[r];
+        }
+
+        var held = Enumerable.Range(0, test.Length).Count(r => alarms[r] && scores[r] <= 1);
+        Assert.IsGreaterThan(0, held, "no row was held in alarm below the threshold");
+
+        // No hysteresis (Release 1): the same readings alarm exactly where the score exceeds 1.
+        var plain = ResidualModel.Train(train, options with { Release = 1 }).CreateScorer(train);
+        foreach (var row in test)
+        {
+            Assert.AreEqual(plain.Score(row) > 1, plain.IsAlarming);
+        }
+    }
+
+    [TestMethod]
+    public void SpikeGuard_FindsMoreOfTheSimulatorsSpikes_ThanTheSmoothedScore()
+    {
+        // One simulated pump: normal operation to train on, then a stream with spike faults only (1–3 readings, 6–12 ×
+        // the sensor's noise, one sensor).
+        var start = new DateTimeOffset(2026, 11, 23, 0, 0, 0, TimeSpan.Zero);
+        var normal = new FleetSimulator(new SimulatorOptions { DeviceCount = 1, Seed = 5, StartTime = start, FaultRate = 0, MalformedRate = 0, EnabledFaults = [] });
+        var train = normal.NextSteps(2000).Select(r => r.Values).ToArray();
+        var live = new FleetSimulator(new SimulatorOptions
+        {
+            DeviceCount = 1, Seed = 6, StartTime = start.AddHours(1), FaultRate = 0.01, MalformedRate = 0, EnabledFaults = [FaultKind.Spike],
+        }).NextSteps(6000).Where(r => r.Fault != FaultKind.Malformed).ToArray();
+
+        (int Episodes, int Detected, int FalseAlarms) Run(ResidualDetectorOptions options)
+        {
+            var detector = ResidualDetectorFactory.Load(new ResidualDetectorTrainer(options).Train(new PcaTrainingRequest
+            {
+                ModelName = "pump",
+                Sensors = FleetSimulator.SensorNames,
+                Rows = PcaTrainingRequest.Flatten(train, FleetSimulator.SensorNames.Count),
+                CreatedAt = start,
+            }).ToBundle());
+            var state = detector.CreateDeviceState();
+            var contributions = new double[FleetSimulator.SensorNames.Count];
+            int episodes = 0, detected = 0, falseAlarms = 0;
+            var inEpisode = false;
+            var episodeDetected = false;
+            foreach (var reading in live)
+            {
+                var alarm = detector.Score(reading.Values, state, contributions).IsAnomaly;
+                if (reading.Fault == FaultKind.Spike)
+                {
+                    if (!inEpisode)
+                    {
+                        episodes++;
+                        inEpisode = true;
+                        episodeDetected = false;
+                    }
+
+                    if (alarm && !episodeDetected)
+                    {
+                        episodeDetected = true;
+                        detected++;
+                    }
+                }
+                else
+                {
+                    inEpisode = false;
+                    falseAlarms += alarm ? 1 : 0;
+                }
+            }
+
+            return (episodes, detected, falseAlarms);
+        }
+
+        var guarded = Run(new ResidualDetectorOptions());
+        var unguarded = Run(new ResidualDetectorOptions { SpikeLimit = 0 });
+
+        Assert.IsGreaterThanOrEqualTo(20, guarded.Episodes, "too few spikes to judge");
+        Assert.IsGreaterThanOrEqualTo(0.8 * guarded.Episodes, guarded.Detected, $"guarded: {guarded}");
+        Assert.IsGreaterThan(unguarded.Detected, guarded.Detected, $"the guard finds spikes the smoothed score misses: guarded {guarded}, unguarded {unguarded}");
+        Assert.IsLessThanOrEqualTo(unguarded.FalseAlarms + 60, guarded.FalseAlarms, $"the guard should not add many false alarms: {guarded} vs {unguarded}");
+    }
+
+    [TestMethod]
+    public void LastingChange_IsRebaselinedAfterRebaselineAfterAlarms_FaultsBeforeThatStillAlarm()
+    {
+        var train = Normal(3, 400);
+        var test = Normal(4, 3000);
+        var flow = SyntheticPlant.Sensors - 1;
+        for (var r = 200; r < test.Length; r++)
+        {
+            test[r][flow] += 1.5 * SyntheticPlant.Sigma(flow); // a new normal: it never ends
+        }
+
+        (int Alarms, int Rebaselines) Run(int rebaselineAfter)
+        {
+            var scorer = ResidualModel.Train(train, new ResidualDetectorOptions { RebaselineAfter = rebaselineAfter }).CreateScorer(train);
+            var alarms = 0;
+            foreach (var row in test)
+            {
+                scorer.Score(row);
+                alarms += scorer.IsAlarming ? 1 : 0;
+            }
+
+            return (alarms, scorer.Rebaselines);
+        }
+
+        var never = Run(0);
+        var after500 = Run(500);
+
+        Assert.IsGreaterThanOrEqualTo(2700, never.Alarms, "without re-baselining the change alarms to the end");
+        Assert.AreEqual(0, never.Rebaselines);
+        Assert.AreEqual(1, after500.Rebaselines);
+        Assert.IsGreaterThanOrEqualTo(480, after500.Alarms, "the change must alarm until the re-baseline");
+        Assert.IsLessThanOrEqualTo(600, after500.Alarms, "after the re-baseline the new normal is quiet");
+    }
+
+    [TestMethod]
+    public void Release_RoundTripsThroughTheSerializedModel_AndIsValidated()
+    {
+        var train = Normal(3, 400);
+        var model = ResidualModel.Train(train, new ResidualDetectorOptions { Release = 0.6, SpikeLimit = 7, RebaselineAfter = 321, DeviceCalibrationReadings = 12 });
+        var read = ResidualModel.Read(model.Serialize()).Options;
+        Assert.AreEqual(0.6, read.Release);
+        Assert.AreEqual(7.0, read.SpikeLimit);
+        Assert.AreEqual(321, read.RebaselineAfter);
+        Assert.AreEqual(12, read.DeviceCalibrationReadings);
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ResidualModel.Train(train, new ResidualDetectorOptions { Release = 0 }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ResidualModel.Train(train, new ResidualDetectorOptions { Release = 1.2 }));
+
+        // A model written before these options existed has none of their lines: it keeps the old behaviour.
+        string[] added = ["release=", "spikeLimit=", "inverseRawSigma=", "rebaselineAfter=", "deviceCalibration="];
+        var legacy = System.Text.Encoding.UTF8.GetString(model.Serialize()).Split('\n').Where(l => !added.Any(a => l.StartsWith(a, StringComparison.Ordinal)));
+        var old = ResidualModel.Read(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', legacy))).Options;
+        Assert.AreEqual(1.0, old.Release);
+        Assert.AreEqual(0.0, old.SpikeLimit);
+        Assert.AreEqual(0, old.RebaselineAfter);
+        Assert.AreEqual(0, old.DeviceCalibrationReadings);
     }
 
     [TestMethod]

@@ -12,10 +12,10 @@ namespace IoTAnomaly.Core.Tests.Detection;
 [TestClass]
 public sealed class ResidualSkabTests
 {
-    private const double PinnedF1 = 0.8429;
-    private const double PinnedFar = 12.08;
-    private const double PinnedNabStandard = 36.94;
-    private const double PinnedAnomalyFreeAlarmRate = 5.61;
+    private const double PinnedF1 = 0.8532;
+    private const double PinnedFar = 13.54;
+    private const double PinnedNabStandard = 36.07;
+    private const double PinnedAnomalyFreeAlarmRate = 7.13;
 
     private static SkabExperiment[]? s_dev;
     private static SkabExperiment? s_anomalyFree;
@@ -43,9 +43,15 @@ public sealed class ResidualSkabTests
         Assert.HasCount(20, dev);
         var report = SkabEvaluator.Evaluate(dev, new ResidualExperimentDetector()).Report;
 
-        Assert.IsGreaterThanOrEqualTo(PinnedF1 - 0.01, report.F1, $"F1 {report.F1:F4}");
-        Assert.IsLessThanOrEqualTo(PinnedFar + 1.5, report.Far, $"FAR {report.Far:F2} %");
-        Assert.IsGreaterThanOrEqualTo(PinnedNabStandard - 1.5, report.NabStandard, $"NAB {report.NabStandard:F2}");
+        // The run is deterministic: pinned to the measured figures (a change of the detector shows here) ...
+        Assert.AreEqual(PinnedF1, report.F1, 0.0005, $"F1 {report.F1:F4}");
+        Assert.AreEqual(PinnedFar, report.Far, 0.05, $"FAR {report.Far:F2} %");
+        Assert.AreEqual(PinnedNabStandard, report.NabStandard, 0.05, $"NAB {report.NabStandard:F2}");
+
+        // ... and the targets, which the pins must keep meeting.
+        Assert.IsGreaterThanOrEqualTo(0.85, report.F1);
+        Assert.IsLessThanOrEqualTo(15, report.Far);
+        Assert.IsGreaterThanOrEqualTo(35, report.NabStandard);
     }
 
     [TestMethod]
@@ -72,7 +78,7 @@ public sealed class ResidualSkabTests
 
         var free = SkabEvaluator.Evaluate([s_anomalyFree], new ResidualExperimentDetector()).Report;
 
-        // pca-t2q's frozen centre alarms on ~95 % of this file; the drift-following offsets keep it near 5.6 %.
+        // pca-t2q's frozen centre alarms on ~95 % of this file; the drift-following offsets keep it near 6.7 %.
         Assert.IsLessThanOrEqualTo(PinnedAnomalyFreeAlarmRate + 2.5, free.AnomalyFreeAlarmRate!.Value);
     }
 

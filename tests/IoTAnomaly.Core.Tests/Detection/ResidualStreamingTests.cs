@@ -42,12 +42,13 @@ public sealed class ResidualStreamingTests
     [TestMethod]
     public void Catalog_LoadsBundle_AndScoresLikeTheInProcessScorer()
     {
-        var result = Train();
+        // Without device calibration the streaming state is exactly the in-process scorer.
+        var result = Train(options: new ResidualDetectorOptions { DeviceCalibrationReadings = 0 });
         var catalog = new DetectorCatalog([new PcaDetectorFactory(), new ResidualDetectorFactory()]);
         CollectionAssert.Contains(catalog.ModelTypes.ToArray(), "ridge-residual");
         var detector = catalog.Create(result.ToBundle());
         var state = detector.CreateDeviceState();
-        var reference = ResidualModel.Train(new SyntheticPlant(1).Rows(400)).CreateScorer();
+        var reference = ResidualModel.Train(new SyntheticPlant(1).Rows(400), new ResidualDetectorOptions { DeviceCalibrationReadings = 0 }).CreateScorer();
         var contributions = new double[8];
 
         var test = new SyntheticPlant(2).Rows(300);
@@ -61,7 +62,7 @@ public sealed class ResidualStreamingTests
         {
             var s = detector.Score(test[r], state, contributions);
             Assert.AreEqual(reference.Score(test[r]), s.Score, 1e-12, $"row {r}");
-            Assert.AreEqual(s.Score > 1, s.IsAnomaly);
+            Assert.AreEqual(reference.IsAlarming, s.IsAnomaly, $"row {r}: the streaming decision is the scorer's (with hysteresis)");
             if (r >= 170 && s.IsAnomaly)
             {
                 alarmsAfterFault++;
@@ -73,6 +74,37 @@ public sealed class ResidualStreamingTests
         Assert.IsGreaterThanOrEqualTo(120, alarmsAfterFault);
         Assert.IsTrue(state.IsCalibrated);
         Assert.AreEqual(300L, state.Count);
+    }
+
+    [TestMethod]
+    public void DeviceCalibration_LearnsADevicesOwnOffset_AndStillSeesALaterFault()
+    {
+        // A device whose flow reads 1.5 σ above what the fleet relation predicts, from its first reading on.
+        var test = new SyntheticPlant(2).Rows(600);
+        foreach (var row in test)
+        {
+            row[7] += 1.5 * SyntheticPlant.Sigma(7);
+        }
+
+        for (var r = 400; r < 600; r++)
+        {
+            test[r][3] += 1.5 * SyntheticPlant.Sigma(3); // then a real fault of another sensor
+        }
+
+        int[] Alarms(ResidualDetectorOptions options)
+        {
+            var detector = new DetectorCatalog([new ResidualDetectorFactory()]).Create(Train(options: options).ToBundle());
+            var state = detector.CreateDeviceState();
+            var contributions = new double[8];
+            return [.. test.Select(row => detector.Score(row, state, contributions).IsAnomaly ? 1 : 0)];
+        }
+
+        var fleetOnly = Alarms(new ResidualDetectorOptions { DeviceCalibrationReadings = 0 });
+        var calibrated = Alarms(new ResidualDetectorOptions());
+
+        Assert.IsGreaterThanOrEqualTo(250, fleetOnly[100..400].Sum(), $"without calibration the device's own offset alarms ({fleetOnly[100..400].Sum()}, calibrated {calibrated[100..400].Sum()}, fault {calibrated[420..600].Sum()})");
+        Assert.IsLessThanOrEqualTo(15, calibrated[100..400].Sum(), "calibrated: the offset is the device's baseline");
+        Assert.IsGreaterThanOrEqualTo(150, calibrated[420..600].Sum(), "calibrated: a later fault still alarms");
     }
 
     [TestMethod]

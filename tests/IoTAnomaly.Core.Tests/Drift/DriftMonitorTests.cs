@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using IoTAnomaly.Core.Detection;
 using IoTAnomaly.Core.Drift;
 using IoTAnomaly.Core.Retraining;
@@ -67,6 +68,59 @@ public sealed class DriftMonitorTests
             new FakeTimeProvider(Now),
             NullLogger<DriftMonitor>.Instance);
         return (monitor, stores);
+    }
+
+    [TestMethod]
+    public async Task RunOnce_RecordsPerSensorDriftStatistics_AsMetrics()
+    {
+        var (monitor, _) = Create();
+        var recorded = new List<(string Instrument, double Value, string? Sensor, string? Drifted)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "IoTAnomaly" && instrument.Name.StartsWith("iotanomaly.drift.", StringComparison.Ordinal))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        void OnMeasurement(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            string? sensor = null, drifted = null, version = null;
+            foreach (var tag in tags)
+            {
+                sensor = tag.Key == "sensor" ? tag.Value as string : sensor;
+                drifted = tag.Key == "drifted" ? tag.Value as string : drifted;
+                version = tag.Key == "model.version" ? tag.Value as string : version;
+            }
+
+            if (version == "v1" && sensor == "a")
+            {
+                lock (recorded)
+                {
+                    recorded.Add((instrument.Name, value, sensor, drifted));
+                }
+            }
+        }
+
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => OnMeasurement(instrument, value, tags));
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => OnMeasurement(instrument, value, tags));
+        listener.Start();
+
+        var report = await monitor.RunOnceAsync(CancellationToken.None);
+
+        var sensor = report!.Sensors.Single();
+        lock (recorded)
+        {
+            CollectionAssert.AreEquivalent(
+                new[]
+                {
+                    ("iotanomaly.drift.psi", sensor.Psi, (string?)"a", (string?)null),
+                    ("iotanomaly.drift.ks", sensor.Ks, (string?)"a", (string?)null),
+                    ("iotanomaly.drift.jsd", sensor.Jsd, (string?)"a", (string?)null),
+                    ("iotanomaly.drift.sensor.checks", 1d, (string?)"a", (string?)"true"),
+                },
+                recorded);
+        }
     }
 
     [TestMethod]

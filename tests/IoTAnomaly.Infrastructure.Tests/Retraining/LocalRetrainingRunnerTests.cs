@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using IoTAnomaly.Core.Models;
 using IoTAnomaly.Core.Retraining;
 using IoTAnomaly.Infrastructure.Retraining;
@@ -62,6 +63,33 @@ public sealed class LocalRetrainingRunnerTests
         var gated = new GatedActivities(world.Activities());
         gated.Release.SetResult();
         var runner = new LocalRetrainingRunner(store, gated, TimeProvider.System, NullLogger<LocalRetrainingRunner>.Instance);
+        var outcomes = new List<(string Instrument, long Value, string? Outcome)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "IoTAnomaly" && instrument.Name.StartsWith("iotanomaly.retraining.", StringComparison.Ordinal))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            string? outcome = null, model = null;
+            foreach (var tag in tags)
+            {
+                outcome = tag.Key == "outcome" ? tag.Value as string : outcome;
+                model = tag.Key == "model.name" ? tag.Value as string : model;
+            }
+
+            if (model == world.Model)
+            {
+                lock (outcomes)
+                {
+                    outcomes.Add((instrument.Name, value, outcome));
+                }
+            }
+        });
+        listener.Start();
 
         var run = await runner.StartAsync(world.Request(readings, PromotionModes.Approval), TestContext.CancellationToken);
         var task = runner.GetRunTask(run.InstanceId);
@@ -78,6 +106,11 @@ public sealed class LocalRetrainingRunnerTests
         var audit = await world.Registry.GetAuditLogAsync(world.Model, TestContext.CancellationToken);
         Assert.AreEqual(approved ? 0 : 1, audit.Count(e => e.Action == "reject" && e.Version == stored?.Output?.ChallengerVersion));
         Assert.IsFalse(runner.RaiseApproval(run.InstanceId, new ApprovalDecision(true, "late", null)), "no run is waiting any more");
+        lock (outcomes)
+        {
+            // One increment per run, carrying its outcome: summing iotanomaly.retraining.runs over outcomes counts runs.
+            CollectionAssert.AreEqual(new[] { ("iotanomaly.retraining.runs", 1L, (string?)decision) }, outcomes);
+        }
     }
 
     [TestMethod]

@@ -36,9 +36,12 @@ public sealed class RetrainingActivitiesTests
 
         var dataset = await activities.LoadDatasetAsync(window.DatasetId, TestContext.CancellationToken);
         CollectionAssert.AreEqual(FleetSimulator.SensorNames.ToArray(), dataset.Sensors.ToArray());
-        var expected = RetrainingWorld.Rows(readings.OrderBy(r => r.Timestamp).ToArray());
-        CollectionAssert.AreEqual(expected, dataset.Values, "rows in time order, values as sent");
+        var expected = RetrainingWorld.Rows(DeviceGroupedParts(readings.OrderBy(r => r.Timestamp).ToArray(), 2400));
+        CollectionAssert.AreEqual(expected, dataset.Values, "training before holdout by time, each part grouped by device in time order, values as sent");
         Assert.AreEqual(600, dataset.Holdout.Length / 8);
+        Assert.HasCount(20, dataset.Segments, "one segment per device in each part");
+        Assert.AreEqual(3000, dataset.Segments.Sum());
+        Assert.AreEqual(600, dataset.HoldoutSegments.Sum());
     }
 
     [TestMethod]
@@ -72,9 +75,15 @@ public sealed class RetrainingActivitiesTests
         Assert.AreEqual(readings.Count - flagged.Length, window.Rows);
         StringAssert.Contains(window.Note, "recorded as anomalies");
         var dataset = await world.Activities().LoadDatasetAsync(window.DatasetId, TestContext.CancellationToken);
-        var expected = RetrainingWorld.Rows(readings.Except(flagged).OrderBy(r => r.Timestamp).ToArray());
+        var kept = readings.Except(flagged).OrderBy(r => r.Timestamp).ToArray();
+        var expected = RetrainingWorld.Rows(DeviceGroupedParts(kept, (int)window.TrainingRows));
         CollectionAssert.AreEqual(expected, dataset.Values);
     }
+
+    /// <summary>The staged order: the first <paramref name="training"/> readings (time order) then the rest, each part grouped by device, time order within a device.</summary>
+    private static SimulatedReading[] DeviceGroupedParts(SimulatedReading[] timeOrdered, int training)
+        => [.. timeOrdered.Take(training).OrderBy(r => r.DeviceId, StringComparer.Ordinal),
+            .. timeOrdered.Skip(training).OrderBy(r => r.DeviceId, StringComparer.Ordinal)];
 
     [TestMethod]
     public async Task LoadTrainingWindow_ChampionFlagsTooMuch_ExcludesOnlyDataQualityFlags()

@@ -54,6 +54,10 @@ public sealed class HealthAndSecurityTests
     [DataRow("POST", "/api/telemetry")]
     [DataRow("POST", "/api/predict")]
     [DataRow("POST", "/telemetry/messages")]
+    [DataRow("GET", "/metrics")]
+    [DataRow("GET", "/api/models")]
+    [DataRow("GET", "/api/retraining")]
+    [DataRow("GET", "/api/drift")]
     public async Task Routes_Answer401_WhenApiKeyIsMissingOrWrong(string method, string path)
     {
         await using var factory = new LocalHostFactory();
