@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using IoTAnomaly.LocalHost.Dashboard;
 using IoTAnomaly.LocalHost.Security;
 using Microsoft.AspNetCore.Routing;
 
@@ -19,7 +20,12 @@ public sealed partial class RouteSecurityTests
     /// </summary>
     public static readonly IReadOnlySet<string> KeyFreeRoutes = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
+        // Probes (readiness): status and model version only.
         SecurityExtensions.HealthPath,
+
+        // The dashboard shell: static HTML/CSS/JS without data; the page asks for the key and sends it to /api.
+        "/",
+        DashboardEndpoints.AssetsPath + "/{file}",
     };
 
     [TestMethod]
@@ -33,7 +39,7 @@ public sealed partial class RouteSecurityTests
             .ToList();
 
         // The routes the docs list must be among them (the enumeration sees the real app).
-        foreach (var documented in new[] { "/api/telemetry", "/{eventHub}/messages", "/api/predict", "/api/stats", "/api/devices", "/api/anomalies", "/api/retraining", "/api/models", "/health" })
+        foreach (var documented in new[] { "/api/telemetry", "/{eventHub}/messages", "/api/predict", "/api/stats", "/api/devices", "/api/anomalies", "/api/retraining", "/api/models", "/health", "/metrics" })
         {
             Assert.IsTrue(endpoints.Any(e => string.Equals(e.Pattern, documented, StringComparison.OrdinalIgnoreCase)), documented + " is mapped");
         }
