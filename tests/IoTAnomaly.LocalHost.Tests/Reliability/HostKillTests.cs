@@ -88,6 +88,7 @@ public sealed class HostKillTests
             client.DefaultRequestHeaders.Add("x-api-key", key);
 
             var acknowledgedBy = new int[Requests];
+            var attempts = new int[Requests];
             var next = -1;
             var secondStarted = 0;
             var acknowledgedByFirst = 0;
@@ -96,7 +97,7 @@ public sealed class HostKillTests
                 int r;
                 while ((r = Interlocked.Increment(ref next)) < Requests)
                 {
-                    await ReliabilityStream.SendUntilAcceptedAsync(client, bodies[r].Body, TimeSpan.FromMinutes(3));
+                    attempts[r] = await ReliabilityStream.SendUntilAcceptedAsync(client, bodies[r].Body, TimeSpan.FromMinutes(3));
                     acknowledgedBy[r] = Volatile.Read(ref secondStarted) == 1 ? 2 : 1;
                     if (acknowledgedBy[r] == 1)
                     {
@@ -139,7 +140,11 @@ public sealed class HostKillTests
                 while (stats.PendingEvents > 0 || stats.Received < bySecond.Count);
             }
 
-            Assert.AreEqual(bySecond.Count, stats.Received, "the second host received exactly what it acknowledged");
+            // The second host received what it acknowledged, plus at most the requests that had to be sent again (a request
+            // it accepted but whose answer the client did not see is received twice: at-least-once).
+            var resent = Enumerable.Range(0, Requests).Where(r => acknowledgedBy[r] == 2 && attempts[r] > 1).Sum(r => bodies[r].Keys.Length);
+            Assert.IsGreaterThanOrEqualTo(bySecond.Count, stats.Received, "the second host received everything it acknowledged");
+            Assert.IsLessThanOrEqualTo(bySecond.Count + resent, stats.Received);
             Assert.AreEqual(stats.Received, stats.Scored + stats.Rejected);
             Assert.AreEqual(0, await second.StopGracefullyAsync(TimeSpan.FromMinutes(2)), second.Output);
 
