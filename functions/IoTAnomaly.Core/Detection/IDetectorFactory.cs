@@ -44,6 +44,21 @@ public abstract class DeviceDetectorState
 
     /// <summary>True once the device's own baseline replaced the fleet baseline.</summary>
     public bool IsCalibrated { get; protected set; }
+
+    /// <summary>
+    /// An independent copy of this state (what-if scoring: an ad-hoc prediction scores a reading against the device's
+    /// history without changing it), or null when the detector does not support copies.
+    /// </summary>
+    public virtual DeviceDetectorState? Snapshot() => null;
+
+    /// <summary>
+    /// Makes this (new) state score against the fleet model's own baseline for good: no per-device calibration.
+    /// Model evaluation uses it: a device baseline learnt from the very rows being judged would hide how far the
+    /// data moved from what the model was trained on.
+    /// </summary>
+    public virtual void UseFleetBaseline()
+    {
+    }
 }
 
 public enum Severity

@@ -7,7 +7,7 @@ namespace IoTAnomaly.Core.Detection;
 /// </summary>
 public sealed class PcaDeviceState : DeviceDetectorState
 {
-    private readonly int _calibrationTarget;
+    private int _calibrationTarget;
 
     internal PcaDeviceState(int dimension, int rank, int smoothingWindow, int calibrationReadings)
     {
@@ -21,6 +21,27 @@ public sealed class PcaDeviceState : DeviceDetectorState
         T2Window = new double[smoothingWindow];
         QWindow = new double[smoothingWindow];
         SortScratch = new double[smoothingWindow];
+    }
+
+    /// <inheritdoc />
+    public override void UseFleetBaseline() => _calibrationTarget = 0;
+
+    /// <inheritdoc />
+    public override DeviceDetectorState Snapshot()
+    {
+        var copy = new PcaDeviceState(DeviceMean.Length, T.Length, T2Window.Length, _calibrationTarget)
+        {
+            CalibrationCount = CalibrationCount,
+            WindowPosition = WindowPosition,
+            WindowFill = WindowFill,
+            Count = Count,
+            IsCalibrated = IsCalibrated,
+        };
+        DeviceMean.CopyTo(copy.DeviceMean, 0);
+        Ewma.CopyTo(copy.Ewma, 0);
+        T2Window.CopyTo(copy.T2Window, 0);
+        QWindow.CopyTo(copy.QWindow, 0);
+        return copy;
     }
 
     /// <summary>Readings that went into the device's own baseline so far.</summary>

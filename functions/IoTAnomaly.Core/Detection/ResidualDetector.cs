@@ -232,10 +232,25 @@ public sealed class ResidualDeviceState : DeviceDetectorState
     private readonly ResidualScorer _scorer;
 
     internal ResidualDeviceState(ResidualModel model)
+        : this(model, new ResidualScorer(model, model.Options.DeviceCalibrationReadings))
+    {
+    }
+
+    private ResidualDeviceState(ResidualModel model, ResidualScorer scorer)
     {
         Model = model;
-        _scorer = new ResidualScorer(model, model.Options.DeviceCalibrationReadings);
+        _scorer = scorer;
     }
+
+    /// <inheritdoc />
+    public override void UseFleetBaseline() => _scorer.DisableCalibration();
+
+    /// <inheritdoc />
+    public override DeviceDetectorState Snapshot() => new ResidualDeviceState(Model, _scorer.Copy())
+    {
+        Count = Count,
+        IsCalibrated = IsCalibrated,
+    };
 
     internal ResidualModel Model { get; }
 
@@ -246,7 +261,7 @@ public sealed class ResidualDeviceState : DeviceDetectorState
     {
         var score = _scorer.Score(values, contributions, out max, out squares);
         Count = _scorer.Count;
-        IsCalibrated = Count >= Model.Options.InputWindow + Model.Options.DeviceCalibrationReadings;
+        IsCalibrated = Count >= Model.Options.InputWindow + _scorer.CalibrationTarget;
         return score;
     }
 }

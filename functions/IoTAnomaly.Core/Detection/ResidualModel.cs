@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.Intrinsics;
 using System.Text;
 
 namespace IoTAnomaly.Core.Detection;
@@ -42,6 +43,66 @@ public sealed class ResidualModel
         _inverseSigma = inverseSigma;
         Threshold = threshold;
         _inverseRawSigma = options.SpikeLimit > 0 ? inverseRawSigma : [];
+
+        // Column-major copy of the weights, padded to 8 targets, for the vectorized prediction of up to 8 sensors.
+        var m = active.Length;
+        if (m <= 8)
+        {
+            _columns = new double[m * 8];
+            _paddedIntercepts = new double[8];
+            intercepts.CopyTo(_paddedIntercepts, 0);
+            for (var t = 0; t < m; t++)
+            {
+                for (var j = 0; j < m; j++)
+                {
+                    _columns[(j * 8) + t] = weights[(t * m) + j];
+                }
+            }
+        }
+    }
+
+    /// <summary>Weights by input sensor (8 targets per column, zero padded), when at most 8 sensors are active.</summary>
+    private readonly double[]? _columns;
+
+    private readonly double[]? _paddedIntercepts;
+
+    /// <summary>
+    /// Every active sensor's prediction from the standardized vector <paramref name="z"/> into
+    /// <paramref name="predictions"/> (length ≥ 8 when vectorized): two 4-lane accumulators over the input sensors
+    /// (independent lanes, no serial add chain) when at most 8 sensors are active and Vector256 is accelerated; plain
+    /// dot products otherwise. Same arithmetic per target (intercept + Σ w·z in input order), so both paths agree.
+    /// </summary>
+    internal void PredictAll(ReadOnlySpan<double> z, Span<double> predictions)
+    {
+        var m = _active.Length;
+        if (_columns is { } columns && Vector256.IsHardwareAccelerated && predictions.Length >= 8)
+        {
+            var low = Vector256.Create(_paddedIntercepts.AsSpan(0, 4));
+            var high = Vector256.Create(_paddedIntercepts.AsSpan(4, 4));
+            for (var j = 0; j < m; j++)
+            {
+                var zj = Vector256.Create(z[j]);
+                var column = columns.AsSpan(j * 8, 8);
+                low += Vector256.Create(column[..4]) * zj;
+                high += Vector256.Create(column[4..]) * zj;
+            }
+
+            low.CopyTo(predictions);
+            high.CopyTo(predictions[4..]);
+            return;
+        }
+
+        for (var t = 0; t < m; t++)
+        {
+            var row = _weights.AsSpan(t * m, m);
+            var prediction = _intercepts[t];
+            for (var j = 0; j < m; j++)
+            {
+                prediction += row[j] * z[j];
+            }
+
+            predictions[t] = prediction;
+        }
     }
 
     /// <summary>The options the model was trained with.</summary>
@@ -57,6 +118,21 @@ public sealed class ResidualModel
     public double Threshold { get; }
 
     internal int Active => _active.Length;
+
+    // The parameters as arrays, for the scorer's loops (read-only by convention).
+    internal int[] ActiveArray => _active;
+
+    internal double[] MeanArray => _mean;
+
+    internal double[] ScaleArray => _scale;
+
+    internal double[] WeightArray => _weights;
+
+    internal double[] InterceptArray => _intercepts;
+
+    internal double[] InverseSigmaArray => _inverseSigma;
+
+    internal double[] InverseRawSigmaArray => _inverseRawSigma;
 
     internal int ActiveIndex(int a) => _active[a];
 
@@ -510,6 +586,8 @@ public sealed class ResidualScorer
     private int _calibrationTarget;
     private int _calibrated;
     private int _alarmRun;
+    private bool _noCalibration;
+    private int _slot; // next ring-buffer row
 
     internal ResidualScorer(ResidualModel model, int calibrationReadings = 0)
     {
@@ -521,6 +599,35 @@ public sealed class ResidualScorer
         _z = new double[model.Active];
         _offset = new double[model.Active];
         _residual = new double[model.Active];
+    }
+
+    /// <summary>Residuals the offsets are calibrated from (0: the fleet's offsets, adapted only).</summary>
+    internal int CalibrationTarget => _calibrationTarget;
+
+    /// <summary>No calibration from now on, not even after a re-baseline (model evaluation: <see cref="DeviceDetectorState.UseFleetBaseline"/>).</summary>
+    internal void DisableCalibration()
+    {
+        _calibrationTarget = 0;
+        _noCalibration = true;
+    }
+
+    /// <summary>An independent copy of this scorer's state (smoothing window, offsets, calibration, alarm).</summary>
+    internal ResidualScorer Copy()
+    {
+        var copy = new ResidualScorer(_model, _calibrationTarget)
+        {
+            _seen = _seen,
+            _alarming = _alarming,
+            _calibrated = _calibrated,
+            _alarmRun = _alarmRun,
+            _noCalibration = _noCalibration,
+            _slot = _slot,
+            Rebaselines = Rebaselines,
+        };
+        _window.CopyTo(copy._window, 0);
+        _sum.CopyTo(copy._sum, 0);
+        _offset.CopyTo(copy._offset, 0);
+        return copy;
     }
 
     /// <summary>Readings seen (including priming history).</summary>
@@ -546,18 +653,25 @@ public sealed class ResidualScorer
     /// sum of squared scaled residuals, and (when <paramref name="contributions"/> is not empty; length =
     /// <see cref="ResidualModel.SensorCount"/>) each sensor's share of that sum (ignored sensors 0).
     /// </summary>
+    [System.Runtime.CompilerServices.SkipLocalsInit] // predictions are written (PredictAll) before they are read
     internal double Score(ReadOnlySpan<double> values, Span<double> contributions, out double maxScaled, out double sumSquares)
     {
+        var model = _model;
+        var active = model.ActiveArray;
+        var m = active.Length;
+        var sum = _sum.AsSpan();
+
         // Spike guard: each raw value against the trailing mean of the previous readings (before this one joins it).
         double spike = 0;
         var spikeSensor = -1;
-        if (_model.HasSpikeGuard && _seen > 0 && values.Length == _model.SensorCount)
+        if (model.HasSpikeGuard && _seen > 0 && values.Length == model.SensorCount)
         {
-            var previous = (double)Math.Min(_seen, _width);
-            for (var a = 0; a < _z.Length; a++)
+            var inverseRaw = model.InverseRawSigmaArray.AsSpan(0, m);
+            var previous = 1.0 / Math.Min(_seen, _width);
+            for (var a = 0; a < inverseRaw.Length; a++)
             {
-                var j = _model.ActiveIndex(a);
-                var deviation = Math.Abs(values[j] - (_sum[j] / previous)) * _model.InverseRawSigma(a);
+                var j = active[a];
+                var deviation = Math.Abs(values[j] - (sum[j] * previous)) * inverseRaw[a];
                 if (deviation > spike)
                 {
                     spike = deviation;
@@ -565,14 +679,17 @@ public sealed class ResidualScorer
                 }
             }
 
-            spike /= _model.Options.SpikeLimit;
+            spike /= model.Options.SpikeLimit;
         }
 
         Push(values);
-        var count = (double)Math.Min(_seen, _width);
-        for (var a = 0; a < _z.Length; a++)
+        var inverseCount = 1.0 / Math.Min(_seen, _width);
+        var z = _z.AsSpan(0, m);
+        var mean = model.MeanArray.AsSpan(0, m);
+        var scale = model.ScaleArray.AsSpan(0, m);
+        for (var a = 0; a < z.Length; a++)
         {
-            _z[a] = _model.Standardize(a, _sum[_model.ActiveIndex(a)] / count);
+            z[a] = ((sum[active[a]] * inverseCount) - mean[a]) * scale[a];
         }
 
         double max = 0;
@@ -583,25 +700,32 @@ public sealed class ResidualScorer
             contributions.Clear();
         }
 
-        for (var t = 0; t < _z.Length; t++)
+        Span<double> predictions = stackalloc double[Math.Max(m, 8)];
+        model.PredictAll(z, predictions);
+        var inverseSigma = model.InverseSigmaArray.AsSpan(0, m);
+        var offset = _offset.AsSpan(0, m);
+        var residual = _residual.AsSpan(0, m);
+        for (var t = 0; t < z.Length; t++)
         {
-            var raw = _model.Residual(t, _z);
-            _residual[t] = raw;
-            var e = (raw - _offset[t]) * _model.InverseSigma(t);
+            var prediction = predictions[t];
+            var raw = z[t] - prediction;
+            residual[t] = raw;
+            var e = (raw - offset[t]) * inverseSigma[t];
             var e2 = e * e;
             squares += e2;
             max = Math.Max(max, Math.Abs(e));
             if (share)
             {
-                contributions[_model.ActiveIndex(t)] = e2;
+                contributions[active[t]] = e2;
             }
         }
 
         if (share && squares > 0)
         {
+            var inverseSquares = 1.0 / squares;
             for (var j = 0; j < contributions.Length; j++)
             {
-                contributions[j] /= squares;
+                contributions[j] *= inverseSquares;
             }
         }
 
@@ -641,7 +765,7 @@ public sealed class ResidualScorer
         if (rebaseline > 0 && _alarmRun >= rebaseline)
         {
             // A lasting change, not a fault episode: calibrate this device's offsets again from its next residuals.
-            _calibrationTarget = Math.Max(_model.Options.DeviceCalibrationReadings, ResidualDetectorOptions.DefaultDeviceCalibrationReadings);
+            _calibrationTarget = _noCalibration ? 0 : Math.Max(_model.Options.DeviceCalibrationReadings, ResidualDetectorOptions.DefaultDeviceCalibrationReadings);
             _calibrated = 0;
             _alarmRun = 0;
             Rebaselines++;
@@ -654,25 +778,32 @@ public sealed class ResidualScorer
 
     private void Push(ReadOnlySpan<double> values)
     {
-        if (values.Length != _model.SensorCount)
-        {
-            throw new ArgumentException($"Expected {_model.SensorCount} values, got {values.Length}.", nameof(values));
-        }
-
         var d = _model.SensorCount;
-        var slot = (int)(_seen % _width) * d;
-        var full = _seen >= _width;
-        for (var j = 0; j < d; j++)
+        if (values.Length != d)
         {
-            if (full)
-            {
-                _sum[j] -= _window[slot + j];
-            }
-
-            _window[slot + j] = values[j];
-            _sum[j] += values[j];
+            throw new ArgumentException($"Expected {d} values, got {values.Length}.", nameof(values));
         }
 
+        var slot = _slot * d;
+        var window = _window.AsSpan(slot, d);
+        var sum = _sum.AsSpan(0, d);
+        if (_seen >= _width)
+        {
+            for (var j = 0; j < sum.Length; j++)
+            {
+                sum[j] += values[j] - window[j];
+            }
+        }
+        else
+        {
+            for (var j = 0; j < sum.Length; j++)
+            {
+                sum[j] += values[j];
+            }
+        }
+
+        values.CopyTo(window);
+        _slot = _slot + 1 == _width ? 0 : _slot + 1;
         _seen++;
     }
 }

@@ -241,7 +241,18 @@ public sealed class TelemetryBatchHandler
             }
             else
             {
-                score = detector.Score(values, detector.CreateDeviceState(), contributions);
+                // What-if: against a copy of the device's current state when it has one for this model (its history,
+                // smoothing and baseline, left unchanged), else a fresh state (the fleet model alone).
+                DeviceDetectorState? snapshot = null;
+                lock (device.Gate)
+                {
+                    if (device.DetectorState is { } current && ReferenceEquals(device.DetectorStateVersion, model.Version))
+                    {
+                        snapshot = current.Snapshot();
+                    }
+                }
+
+                score = detector.Score(values, snapshot ?? detector.CreateDeviceState(), contributions);
                 for (var s = 0; s < sensorCount; s++)
                 {
                     if (values[s] < lowRange[s] || values[s] > highRange[s])

@@ -101,6 +101,7 @@ public static class ChallengerEvaluator
             if (r == segmentStart[r])
             {
                 stream = detector.CreateDeviceState();
+                stream.UseFleetBaseline();
             }
 
             data.Slice(r * sensors, sensors).CopyTo(row);
@@ -143,6 +144,7 @@ public static class ChallengerEvaluator
             var s0 = random.Next(sensors);
             var s1 = (s0 + 1 + random.Next(sensors - 1)) % sensors;
             var state = detector.CreateDeviceState();
+            state.UseFleetBaseline();
             for (var r = start - warmup; r < start; r++)
             {
                 data.Slice(r * sensors, sensors).CopyTo(row);

@@ -505,6 +505,7 @@ public sealed class TelemetryParser
 
     private static ulong AllSensors(int count) => count == 64 ? ulong.MaxValue : (1UL << count) - 1;
 
+    [System.Runtime.CompilerServices.SkipLocalsInit] // the name buffer is written (CopyString) before it is read
     private static void ParseReadings(ref Utf8JsonReader reader, SensorSchema schema, Span<double> values, ref ulong seen, ref RejectReason reason, ref string? detail)
     {
         Span<byte> nameBuffer = stackalloc byte[256];
