@@ -47,6 +47,7 @@ internal sealed class BenchCommand : Command
         Options.Add(json);
         Subcommands.Add(new ParserFuzzCommand(console));
         Subcommands.Add(new DriftBenchCommand(console));
+        Subcommands.Add(new HttpBenchCommand(console));
         SetAction(Run);
     }
 

@@ -297,15 +297,21 @@ public sealed class PartitionWorkers : IHostedService, IDisposable
         foreach (var item in items)
         {
             var e = item.Event;
-            var system = new Dictionary<string, string>(StringComparer.Ordinal);
-            if (e.SystemDeviceId is not null)
+            IReadOnlyDictionary<string, string> system = EmptyProperties;
+            if (e.SystemDeviceId is not null || e.MessageId is not null)
             {
-                system["iothub-connection-device-id"] = e.SystemDeviceId;
-            }
+                var properties = new Dictionary<string, string>(StringComparer.Ordinal);
+                if (e.SystemDeviceId is not null)
+                {
+                    properties["iothub-connection-device-id"] = e.SystemDeviceId;
+                }
 
-            if (e.MessageId is not null)
-            {
-                system["message-id"] = e.MessageId;
+                if (e.MessageId is not null)
+                {
+                    properties["message-id"] = e.MessageId;
+                }
+
+                system = properties;
             }
 
             list.Add(new CapturedEvent(
