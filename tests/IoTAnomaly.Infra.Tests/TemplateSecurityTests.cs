@@ -137,6 +137,27 @@ public sealed class TemplateSecurityTests
     }
 
     [TestMethod]
+    public void EveryTlsSetting_RequiresTls12_AndEveryServiceThatHasOneSetsIt()
+    {
+        // Issue 8: TLS 1.2 on every resource that has a minimum-TLS setting, wherever it sits in its properties.
+        var settings = CompiledTemplate.Resources
+            .SelectMany(r => CompiledTemplate.Objects(r.Resource).SelectMany(o => o.EnumerateObject())
+                .Where(p => p.Name is "minimumTlsVersion" or "minTlsVersion")
+                .Select(p => (r.Type, p.Value.GetString())))
+            .ToList();
+
+        foreach (var type in new[] { "Microsoft.Storage/storageAccounts", "Microsoft.EventHub/namespaces", "Microsoft.Devices/IotHubs", "Microsoft.Web/sites" })
+        {
+            Assert.IsTrue(settings.Any(s => string.Equals(s.Type, type, StringComparison.OrdinalIgnoreCase)), type + " sets a minimum TLS version");
+        }
+
+        foreach (var (type, value) in settings)
+        {
+            Assert.IsTrue(value is "1.2" or "TLS1_2", $"{type}: minimum TLS {value}");
+        }
+    }
+
+    [TestMethod]
     public void FunctionApp_DisablesBasicPublishingCredentials()
     {
         var policies = CompiledTemplate.OfType("Microsoft.Web/sites/basicPublishingCredentialsPolicies");

@@ -391,7 +391,12 @@ public static class ParserFuzz
                     expected.Add(reading);
                 }
 
-                return new Input("valid", "array", Encoding.UTF8.GetBytes("[" + string.Join(Separator(random), items) + "]"), null, expected, null);
+                var body = Encoding.UTF8.GetBytes("[" + string.Join(Separator(random), items) + "]");
+
+                // An empty batch holds no reading: one row, rejected as invalid-shape (never a silently consumed event).
+                return count == 0
+                    ? new Input("valid", "array-empty", body, null, null, RejectReason.InvalidShape.ToCode())
+                    : new Input("valid", "array", body, null, expected, null);
             }
 
             case 2:

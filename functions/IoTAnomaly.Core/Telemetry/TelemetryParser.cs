@@ -72,9 +72,12 @@ public sealed class TelemetryParser
                         ParseObject(ref reader, body, elementStart, ref context, allowEnvelope);
                         break;
                     case JsonTokenType.StartArray:
+                        var arrayStart = elementStart;
+                        var elements = 0;
                         elementStart = (int)reader.BytesConsumed;
                         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                         {
+                            elements++;
                             elementStart = (int)reader.TokenStartIndex;
                             if (reader.TokenType == JsonTokenType.StartObject)
                             {
@@ -87,6 +90,12 @@ public sealed class TelemetryParser
                             }
 
                             elementStart = (int)reader.BytesConsumed;
+                        }
+
+                        if (elements == 0 && reader.TokenType == JsonTokenType.EndArray)
+                        {
+                            // An empty batch holds no reading; it is still an event, so it is accounted for.
+                            AddReject(ref context, RejectReason.InvalidShape, Slice(body, arrayStart, reader), "An empty array holds no readings.");
                         }
 
                         break;

@@ -23,6 +23,12 @@ public sealed class AzuriteLaunchOptions
     /// <summary>Table port; 0 picks a free port.</summary>
     public int TablePort { get; init; }
 
+    /// <summary>
+    /// A folder where Azurite keeps its data on disk, so a restart on the same folder (and ports) finds the blobs again;
+    /// null (the default) keeps everything in memory. The launcher never deletes this folder.
+    /// </summary>
+    public string? Location { get; init; }
+
     /// <summary>How long to wait for the blob endpoint to accept connections.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
@@ -31,7 +37,8 @@ public sealed class AzuriteLaunchOptions
 }
 
 /// <summary>
-/// Starts the pinned Azurite (tools/azurite) as a child process with in-memory persistence on loopback ports,
+/// Starts the pinned Azurite (tools/azurite) as a child process on loopback ports, in memory (or on disk at
+/// <see cref="AzuriteLaunchOptions.Location"/>),
 /// and kills its process tree on dispose. Used by the tests and by the local host when nothing serves storage.
 /// </summary>
 public sealed class AzuriteLauncher : IAsyncDisposable, IDisposable
@@ -239,9 +246,19 @@ public sealed class AzuriteLauncher : IAsyncDisposable, IDisposable
             RedirectStandardInput = true,
         };
         start.ArgumentList.Add(script);
-        foreach (var argument in new[] { "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--silent", "--disableTelemetry" })
+        foreach (var argument in new[] { "--skipApiVersionCheck", "--loose", "--silent", "--disableTelemetry" })
         {
             start.ArgumentList.Add(argument);
+        }
+
+        if (options.Location is null)
+        {
+            start.ArgumentList.Add("--inMemoryPersistence");
+        }
+        else
+        {
+            Directory.CreateDirectory(options.Location);
+            AddOption(start, "--location", options.Location);
         }
 
         AddOption(start, "--blobHost", options.Host);

@@ -94,6 +94,16 @@ public sealed class IngestService(PartitionedIngest ingest, IngestStatistics sta
                 break;
         }
 
+        if (units.Count == 0)
+        {
+            // An empty batch ([] or only blank NDJSON lines) holds nothing to queue or account for: say so.
+            return Results.Problem(
+                statusCode: StatusCodes.Status400BadRequest,
+                title: "Empty batch",
+                detail: "The body holds no readings; nothing was accepted.",
+                extensions: new Dictionary<string, object?> { ["reasons"] = new[] { RejectReason.InvalidShape.ToCode() } });
+        }
+
         switch (ingest.TryEnqueue(units))
         {
             case EnqueueOutcome.Accepted:

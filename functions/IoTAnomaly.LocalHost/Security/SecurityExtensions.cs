@@ -32,8 +32,12 @@ public static class SecurityExtensions
                     return RateLimitPartition.GetNoLimiter("none");
                 }
 
-                var key = context.Request.Headers[SecurityOptions.ApiKeyHeader].ToString();
-                var partition = key.Length > 0 ? "key:" + key : "ip:" + context.Connection.RemoteIpAddress;
+                // One bucket for the valid key; everything else (no key, a wrong key) by client address, so rotating
+                // made-up keys neither escapes the limit nor creates a limiter per presented value.
+                var key = context.Request.Headers[SecurityOptions.ApiKeyHeader];
+                var partition = key.Count == 1 && context.RequestServices.GetRequiredService<ApiKeyValidator>().IsValid(key[0])
+                    ? "key"
+                    : "ip:" + context.Connection.RemoteIpAddress;
                 return RateLimitPartition.GetTokenBucketLimiter(partition, _ => new TokenBucketRateLimiterOptions
                 {
                     TokenLimit = settings.Burst,

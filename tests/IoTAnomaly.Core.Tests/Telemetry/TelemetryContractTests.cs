@@ -84,6 +84,8 @@ public sealed class TelemetryContractTests
     [DataRow("", "malformed-json", DisplayName = "empty body")]
     [DataRow("42", "invalid-shape", DisplayName = "a number")]
     [DataRow("[42]", "invalid-shape", DisplayName = "array of numbers")]
+    [DataRow("[]", "invalid-shape", DisplayName = "empty array (an empty batch)")]
+    [DataRow(" [ ] ", "invalid-shape", DisplayName = "empty array with blanks")]
     [DataRow("{\"timestamp\":\"2026-11-22T11:59:59Z\",\"messageId\":\"m\",\"readings\":{\"temperature\":1,\"pressure\":1,\"vibration\":1}}", "missing-device-id", DisplayName = "no device id")]
     [DataRow("{\"deviceId\":\"\",\"timestamp\":\"2026-11-22T11:59:59Z\",\"readings\":{\"temperature\":1,\"pressure\":1,\"vibration\":1}}", "invalid-device-id", DisplayName = "empty device id")]
     [DataRow("{\"deviceId\":42,\"timestamp\":\"2026-11-22T11:59:59Z\",\"readings\":{\"temperature\":1,\"pressure\":1,\"vibration\":1}}", "invalid-device-id", DisplayName = "numeric device id")]
