@@ -189,7 +189,7 @@ public sealed class ChampionModelLoader : IDisposable
             _retryAt = pollStartedAt + pause;
 
             var kept = _holder.Current?.Version;
-            var error = $"Champion {pointer.Version} of model '{model}' failed to load ({ex.GetType().Name}: {ex.Message}); " +
+            var error = $"Champion {pointer.Version} of model '{model}' failed to load ({PublicReason(ex)}); " +
                         (kept is null ? "no model is loaded." : $"still serving {kept}.");
             _holder.ReportLoadFailure(error);
             IoTAnomalyTelemetry.ModelLoads.Add(1, Outcome("failure"), Version(pointer.Version));
@@ -243,4 +243,14 @@ public sealed class ChampionModelLoader : IDisposable
     private static KeyValuePair<string, object?> Outcome(string outcome) => new(IoTAnomalyTelemetry.OutcomeTag, outcome);
 
     private static KeyValuePair<string, object?> Version(string version) => new(IoTAnomalyTelemetry.ModelVersionTag, version);
+
+    /// <summary>
+    /// Why a load failed, as <c>/health</c> shows it (without a key): a storage error reduced to its status and code
+    /// (the SDK's message carries the request's and response's headers); other messages, which are ours (hash mismatch,
+    /// bad bundle, missing version), kept. The log has the whole exception.
+    /// </summary>
+    internal static string PublicReason(Exception exception)
+        => exception is Azure.RequestFailedException storage
+            ? $"{exception.GetType().Name}: storage answered {storage.Status} {storage.ErrorCode}"
+            : $"{exception.GetType().Name}: {exception.Message}";
 }

@@ -269,6 +269,17 @@ public sealed class ChampionModelLoaderTests
     }
 
     [TestMethod]
+    public void PublicReason_ReducesAStorageErrorToStatusAndCode_AndKeepsOurOwnMessages()
+    {
+        var storage = new Azure.RequestFailedException(503, "Service unavailable\nStatus: 503\nHeaders:\nx-ms-request-id: 123\nServer: Azurite", "ServerBusy", null);
+
+        var reason = ChampionModelLoader.PublicReason(storage);
+
+        Assert.AreEqual("RequestFailedException: storage answered 503 ServerBusy", reason);
+        Assert.AreEqual("InvalidDataException: SHA-256 mismatch", ChampionModelLoader.PublicReason(new InvalidDataException("SHA-256 mismatch")));
+    }
+
+    [TestMethod]
     public async Task PollOnceAsync_ReportsFailureWithoutModel_WhenFirstChampionFailsToLoad()
     {
         using var rig = await Rig.CreateAsync();
