@@ -14,7 +14,7 @@ public sealed class LocalHostOptions
 
     /// <summary>Most events (readings or unparseable body parts) a partition holds, queued or in processing, before ingest answers 503.</summary>
     [Range(1, 10_000_000)]
-    public int PartitionCapacity { get; set; } = 50_000;
+    public int PartitionCapacity { get; set; } = 20_000;
 
     /// <summary>Overrides host.json <c>extensions.eventHubs.maxEventBatchSize</c> when set.</summary>
     [Range(1, 100_000)]
