@@ -64,23 +64,21 @@ public static class DetectorTrainers
     private static ResidualDetectorTrainer ResidualLike(Func<string, double, double> d, Func<string, int, int> i)
     {
         var defaults = new ResidualDetectorOptions();
-        var options = new ResidualDetectorOptions
+        return new ResidualDetectorTrainer(new ResidualDetectorOptions
         {
-            InputWindow = i("inputWindow", defaults.InputWindow),
-            Ridge = d("ridge", defaults.Ridge),
-            Folds = i("folds", defaults.Folds),
-            Quantile = d("quantile", defaults.Quantile),
-            Margin = d("margin", defaults.Margin),
-            Adaptation = d("adaptation", defaults.Adaptation),
-            Release = d("release", defaults.Release),
-            ChangePointHold = i("changePointHold", defaults.ChangePointHold),
-            DeviceCalibrationReadings = i("deviceCalibrationReadings", defaults.DeviceCalibrationReadings),
-            SpikeLimit = d("spikeLimit", defaults.SpikeLimit),
-            RebaselineAfter = i("rebaselineAfter", defaults.RebaselineAfter),
-            ExcursionLimit = d("excursionLimit", defaults.ExcursionLimit),
-        };
-        options.Validate();
-        return new ResidualDetectorTrainer(options);
+            InputWindow = i(ResidualManifestKeys.InputWindow, defaults.InputWindow),
+            Ridge = d(ResidualManifestKeys.Ridge, defaults.Ridge),
+            Folds = i(ResidualManifestKeys.Folds, defaults.Folds),
+            Quantile = d(ResidualManifestKeys.Quantile, defaults.Quantile),
+            Margin = d(ResidualManifestKeys.Margin, defaults.Margin),
+            Adaptation = d(ResidualManifestKeys.Adaptation, defaults.Adaptation),
+            Release = d(ResidualManifestKeys.Release, defaults.Release),
+            ChangePointHold = i(ResidualManifestKeys.ChangePointHold, defaults.ChangePointHold),
+            DeviceCalibrationReadings = i(ResidualManifestKeys.DeviceCalibrationReadings, defaults.DeviceCalibrationReadings),
+            SpikeLimit = d(ResidualManifestKeys.SpikeLimit, defaults.SpikeLimit),
+            RebaselineAfter = i(ResidualManifestKeys.RebaselineAfter, defaults.RebaselineAfter),
+            ExcursionLimit = d(ResidualManifestKeys.ExcursionLimit, defaults.ExcursionLimit),
+        });
     }
 
     private static PcaDetectorTrainer PcaLike(ModelManifest champion, Func<string, double, double> d, Func<string, int, int> i)

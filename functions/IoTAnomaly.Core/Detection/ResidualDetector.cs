@@ -17,10 +17,16 @@ public sealed class ResidualDetectorTrainer(ResidualDetectorOptions? options = n
     /// <summary>Name of the zip entry holding <see cref="ResidualModel.Serialize"/>'s output.</summary>
     public const string ZipEntryName = "residual-model.txt";
 
-    private readonly ResidualDetectorOptions _options = options ?? new ResidualDetectorOptions();
+    private readonly ResidualDetectorOptions _options = Validated(options ?? new ResidualDetectorOptions());
 
     /// <inheritdoc />
     string IDetectorTrainer.ModelType => ModelType;
+
+    private static ResidualDetectorOptions Validated(ResidualDetectorOptions options)
+    {
+        options.Validate(); // ArgumentOutOfRangeException (an ArgumentException) at construction, not after the data was read
+        return options;
+    }
 
     /// <summary>The options this trainer fits with.</summary>
     public ResidualDetectorOptions Options => _options;
@@ -86,18 +92,18 @@ public sealed class ResidualDetectorTrainer(ResidualDetectorOptions? options = n
             Training = new TrainingWindow { From = request.From, To = request.To, Rows = n, DataSha256 = hash, Source = request.Source },
             HyperParameters = new Dictionary<string, string>
             {
-                ["inputWindow"] = _options.InputWindow.ToString(CultureInfo.InvariantCulture),
-                ["ridge"] = _options.Ridge.ToString("R", CultureInfo.InvariantCulture),
-                ["folds"] = _options.Folds.ToString(CultureInfo.InvariantCulture),
-                ["quantile"] = _options.Quantile.ToString("R", CultureInfo.InvariantCulture),
-                ["margin"] = _options.Margin.ToString("R", CultureInfo.InvariantCulture),
-                ["adaptation"] = _options.Adaptation.ToString("R", CultureInfo.InvariantCulture),
-                ["release"] = _options.Release.ToString("R", CultureInfo.InvariantCulture),
-                ["deviceCalibrationReadings"] = _options.DeviceCalibrationReadings.ToString(CultureInfo.InvariantCulture),
-                ["spikeLimit"] = _options.SpikeLimit.ToString("R", CultureInfo.InvariantCulture),
-                ["rebaselineAfter"] = _options.RebaselineAfter.ToString(CultureInfo.InvariantCulture),
-                ["excursionLimit"] = _options.ExcursionLimit.ToString("R", CultureInfo.InvariantCulture),
-                ["changePointHold"] = _options.ChangePointHold.ToString(CultureInfo.InvariantCulture),
+                [ResidualManifestKeys.InputWindow] = _options.InputWindow.ToString(CultureInfo.InvariantCulture),
+                [ResidualManifestKeys.Ridge] = _options.Ridge.ToString("R", CultureInfo.InvariantCulture),
+                [ResidualManifestKeys.Folds] = _options.Folds.ToString(CultureInfo.InvariantCulture),
+                [ResidualManifestKeys.Quantile] = _options.Quantile.ToString("R", CultureInfo.InvariantCulture),
+                [ResidualManifestKeys.Margin] = _options.Margin.ToString("R", CultureInfo.InvariantCulture),
+                [ResidualManifestKeys.Adaptation] = _options.Adaptation.ToString("R", CultureInfo.InvariantCulture),
+                [ResidualManifestKeys.Release] = _options.Release.ToString("R", CultureInfo.InvariantCulture),
+                [ResidualManifestKeys.DeviceCalibrationReadings] = _options.DeviceCalibrationReadings.ToString(CultureInfo.InvariantCulture),
+                [ResidualManifestKeys.SpikeLimit] = _options.SpikeLimit.ToString("R", CultureInfo.InvariantCulture),
+                [ResidualManifestKeys.RebaselineAfter] = _options.RebaselineAfter.ToString(CultureInfo.InvariantCulture),
+                [ResidualManifestKeys.ExcursionLimit] = _options.ExcursionLimit.ToString("R", CultureInfo.InvariantCulture),
+                [ResidualManifestKeys.ChangePointHold] = _options.ChangePointHold.ToString(CultureInfo.InvariantCulture),
                 ["constantSensors"] = string.Join(';', constant),
             },
             Metrics = new Dictionary<string, double> { ["trainingAlarmRate"] = (double)trainingAlarms / n },
@@ -267,4 +273,21 @@ public sealed class ResidualDeviceState : DeviceDetectorState
         IsCalibrated = Count >= Model.Options.InputWindow + _scorer.CalibrationTarget;
         return score;
     }
+}
+
+/// <summary>Manifest hyper-parameter keys of the <c>ridge-residual</c> model type (written by the trainer, read back to retrain alike).</summary>
+public static class ResidualManifestKeys
+{
+    public const string InputWindow = "inputWindow";
+    public const string Ridge = "ridge";
+    public const string Folds = "folds";
+    public const string Quantile = "quantile";
+    public const string Margin = "margin";
+    public const string Adaptation = "adaptation";
+    public const string Release = "release";
+    public const string DeviceCalibrationReadings = "deviceCalibrationReadings";
+    public const string SpikeLimit = "spikeLimit";
+    public const string RebaselineAfter = "rebaselineAfter";
+    public const string ExcursionLimit = "excursionLimit";
+    public const string ChangePointHold = "changePointHold";
 }

@@ -42,7 +42,7 @@ public sealed class ResidualModel
         _intercepts = intercepts;
         _inverseSigma = inverseSigma;
         Threshold = threshold;
-        _inverseRawSigma = options.SpikeLimit > 0 ? inverseRawSigma : [];
+        _inverseRawSigma = inverseRawSigma;
 
         // Column-major copy of the weights, padded to 8 targets, for the vectorized prediction of up to 8 sensors.
         var m = active.Length;
@@ -94,14 +94,7 @@ public sealed class ResidualModel
 
         for (var t = 0; t < m; t++)
         {
-            var row = _weights.AsSpan(t * m, m);
-            var prediction = _intercepts[t];
-            for (var j = 0; j < m; j++)
-            {
-                prediction += row[j] * z[j];
-            }
-
-            predictions[t] = prediction;
+            predictions[t] = Predict(_weights.AsSpan(t * m, m), _intercepts[t], z[..m]);
         }
     }
 
@@ -126,15 +119,10 @@ public sealed class ResidualModel
 
     internal double[] ScaleArray => _scale;
 
-    internal double[] WeightArray => _weights;
-
-    internal double[] InterceptArray => _intercepts;
-
     internal double[] InverseSigmaArray => _inverseSigma;
 
     internal double[] InverseRawSigmaArray => _inverseRawSigma;
 
-    internal int ActiveIndex(int a) => _active[a];
 
     /// <summary>Trains on <paramref name="rows"/> (rows × sensors, time order, finite values).</summary>
     /// <exception cref="ArgumentException">Too few rows, ragged rows, non-finite values, or no varying sensor.</exception>
@@ -250,7 +238,7 @@ public sealed class ResidualModel
         Array.Sort(scores);
         var index = (int)Math.Min(scores.Length - 1, Math.Floor(options.Quantile * scores.Length));
         var threshold = Math.Max(scores[index], 1e-9) * options.Margin;
-        return new ResidualModel(options, d, active, mean, scale, weights, intercepts, inverseSigma, threshold, RawDeviationScales(rows, active, options.InputWindow));
+        return new ResidualModel(options, d, active, mean, scale, weights, intercepts, inverseSigma, threshold, options.SpikeLimit > 0 ? RawDeviationScales(rows, active, options.InputWindow) : []);
     }
 
     /// <summary>Per active sensor: 1 / RMS of (raw value − mean of the previous <paramref name="window"/> raw values).</summary>
@@ -281,7 +269,10 @@ public sealed class ResidualModel
         return result;
     }
 
-    /// <summary>A fresh scorer (smoothing window and residual offsets) for one stream, primed with <paramref name="history"/>; <paramref name="calibrationReadings"/>     /// <summary>A fresh scorer (smoothing window and residual offsets) for one stream, primed with <paramref name="history"/>.</summary>gt; 0 calibrates its offsets as a streaming device does.</summary>
+    /// <summary>
+    /// A fresh scorer (smoothing window and residual offsets) for one stream, primed with <paramref name="history"/>;
+    /// <paramref name="calibrationReadings"/> &gt; 0 calibrates its offsets as a streaming device does.
+    /// </summary>
     public ResidualScorer CreateScorer(IReadOnlyList<double[]>? history = null, int calibrationReadings = 0)
     {
         var scorer = new ResidualScorer(this, calibrationReadings);
@@ -384,7 +375,7 @@ public sealed class ResidualModel
             throw new InvalidDataException("The residual model's parameter sizes or threshold are inconsistent.");
         }
 
-        return new ResidualModel(options, sensorCount, active, mean, scale, weights, intercepts, inverseSigma, threshold, inverseRawSigma);
+        return new ResidualModel(options, sensorCount, active, mean, scale, weights, intercepts, inverseSigma, threshold, options.SpikeLimit > 0 ? inverseRawSigma : []);
 
         int Int(string key) => Ints(key) is [var one] ? one : throw new InvalidDataException($"'{key}' must hold one value.");
 
@@ -401,19 +392,8 @@ public sealed class ResidualModel
             : throw new InvalidDataException($"'{key}' holds '{v}', not a finite number.")).ToArray();
     }
 
-    /// <summary>Standardized smoothed value of active sensor <paramref name="a"/>.</summary>
-    internal double Standardize(int a, double smoothed) => (smoothed - _mean[a]) * _scale[a];
-
-    /// <summary>Raw residual of active sensor <paramref name="t"/> given the standardized vector <paramref name="z"/>.</summary>
-    internal double Residual(int t, ReadOnlySpan<double> z)
-        => z[t] - Predict(_weights.AsSpan(t * Active, Active), _intercepts[t], z);
-
-    internal double InverseSigma(int t) => _inverseSigma[t];
-
     /// <summary>Whether the spike guard is on (<see cref="ResidualDetectorOptions.SpikeLimit"/> &gt; 0).</summary>
     internal bool HasSpikeGuard => _inverseRawSigma.Length > 0;
-
-    internal double InverseRawSigma(int a) => _inverseRawSigma[a];
 
     private static double Predict(ReadOnlySpan<double> coefficients, double intercept, ReadOnlySpan<double> z)
     {
@@ -662,7 +642,11 @@ public sealed class ResidualScorer
     public bool IsAlarming => _alarming;
 
     /// <summary>Feeds a past reading into the smoothing window without scoring it.</summary>
-    public void Prime(ReadOnlySpan<double> values) => Push(values);
+    public void Prime(ReadOnlySpan<double> values)
+    {
+        CheckWidth(values);
+        Push(values);
+    }
 
     /// <summary>
     /// Scores one reading: returns score / threshold (alarm when &gt; 1). Readings that do not alarm move the residual
@@ -678,6 +662,7 @@ public sealed class ResidualScorer
     [System.Runtime.CompilerServices.SkipLocalsInit] // predictions are written (PredictAll) before they are read
     internal double Score(ReadOnlySpan<double> values, Span<double> contributions, out double maxScaled, out double sumSquares)
     {
+        CheckWidth(values);
         var model = _model;
         var active = model.ActiveArray;
         var m = active.Length;
@@ -686,7 +671,7 @@ public sealed class ResidualScorer
         // Spike guard: each raw value against the trailing mean of the previous readings (before this one joins it).
         double spike = 0;
         var spikeSensor = -1;
-        if (model.HasSpikeGuard && _seen > 0 && values.Length == model.SensorCount)
+        if (model.HasSpikeGuard && _seen > 0)
         {
             var inverseRaw = model.InverseRawSigmaArray.AsSpan(0, m);
             var previous = 1.0 / Math.Min(_seen, _width);
@@ -714,14 +699,6 @@ public sealed class ResidualScorer
             z[a] = ((sum[active[a]] * inverseCount) - mean[a]) * scale[a];
         }
 
-        double max = 0;
-        double squares = 0;
-        var share = !contributions.IsEmpty;
-        if (share)
-        {
-            contributions.Clear();
-        }
-
         Span<double> predictions = stackalloc double[Math.Max(m, 8)];
         model.PredictAll(z, predictions);
         var inverseSigma = model.InverseSigmaArray.AsSpan(0, m);
@@ -729,56 +706,18 @@ public sealed class ResidualScorer
         var residual = _residual.AsSpan(0, m);
         for (var t = 0; t < z.Length; t++)
         {
-            var prediction = predictions[t];
-            var raw = z[t] - prediction;
-            residual[t] = raw;
-            var e = (raw - offset[t]) * inverseSigma[t];
-            var e2 = e * e;
-            squares += e2;
-            max = Math.Max(max, Math.Abs(e));
-            if (share)
-            {
-                contributions[active[t]] = e2;
-            }
+            residual[t] = z[t] - predictions[t];
         }
 
-        if (share && squares > 0)
-        {
-            var inverseSquares = 1.0 / squares;
-            for (var j = 0; j < contributions.Length; j++)
-            {
-                contributions[j] *= inverseSquares;
-            }
-        }
-
+        var (max, squares) = ScaledErrors(residual, offset, inverseSigma, active, contributions);
         var score = max / _model.Threshold;
         if (score > 1 && _anchored && AnchorScore(residual, inverseSigma) is var anchored and <= 1)
         {
             // Normal against the device's calibrated baseline: the drift-following offsets had followed a change that
             // has now been undone (a slow drift that ended, a sensor put back). Back to the baseline, no alarm.
             _anchor.AsSpan(0, m).CopyTo(offset);
+            (max, squares) = ScaledErrors(residual, offset, inverseSigma, active, contributions);
             score = anchored;
-            max = anchored * _model.Threshold;
-            squares = 0;
-            for (var t = 0; t < m; t++)
-            {
-                var e = (residual[t] - offset[t]) * inverseSigma[t];
-                squares += e * e;
-                if (share)
-                {
-                    contributions[active[t]] = e * e;
-                }
-            }
-
-            if (share && squares > 0)
-            {
-                var inverseSquares = 1.0 / squares;
-                for (var j = 0; j < contributions.Length; j++)
-                {
-                    contributions[j] *= inverseSquares;
-                }
-            }
-
             Reanchored++;
         }
 
@@ -803,7 +742,7 @@ public sealed class ResidualScorer
         {
             // A spike drove the score: it is that one sensor's.
             score = spike;
-            if (share)
+            if (!contributions.IsEmpty)
             {
                 contributions.Clear();
                 contributions[spikeSensor] = 1;
@@ -851,13 +790,56 @@ public sealed class ResidualScorer
         return score;
     }
 
+    /// <summary>
+    /// The largest scaled residual |residual − offset| / σ and the sum of their squares; when
+    /// <paramref name="contributions"/> is not empty (one slot per sensor), each active sensor's share of that sum.
+    /// </summary>
+    private static (double Max, double Squares) ScaledErrors(
+        ReadOnlySpan<double> residual, ReadOnlySpan<double> offset, ReadOnlySpan<double> inverseSigma, int[] active, Span<double> contributions)
+    {
+        double max = 0;
+        double squares = 0;
+        var share = !contributions.IsEmpty;
+        if (share)
+        {
+            contributions.Clear();
+        }
+
+        for (var t = 0; t < residual.Length; t++)
+        {
+            var e = (residual[t] - offset[t]) * inverseSigma[t];
+            var e2 = e * e;
+            squares += e2;
+            max = Math.Max(max, Math.Abs(e));
+            if (share)
+            {
+                contributions[active[t]] = e2;
+            }
+        }
+
+        if (share && squares > 0)
+        {
+            var inverseSquares = 1.0 / squares;
+            for (var j = 0; j < contributions.Length; j++)
+            {
+                contributions[j] *= inverseSquares;
+            }
+        }
+
+        return (max, squares);
+    }
+
+    private void CheckWidth(ReadOnlySpan<double> values)
+    {
+        if (values.Length != _model.SensorCount)
+        {
+            throw new ArgumentException($"Expected {_model.SensorCount} values, got {values.Length}.", nameof(values));
+        }
+    }
+
     private void Push(ReadOnlySpan<double> values)
     {
         var d = _model.SensorCount;
-        if (values.Length != d)
-        {
-            throw new ArgumentException($"Expected {d} values, got {values.Length}.", nameof(values));
-        }
 
         var slot = _slot * d;
         var window = _window.AsSpan(slot, d);
