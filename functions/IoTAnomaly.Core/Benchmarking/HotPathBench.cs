@@ -59,7 +59,7 @@ public static class HotPathBench
             CreatedAt = now,
             Source = "synthetic:bench",
         });
-        var detector = new DetectorCatalog([new PcaDetectorFactory(), new ResidualDetectorFactory()]).Create(trained.ToBundle());
+        var detector = DetectorCatalog.CreateDefault().Create(trained.ToBundle());
         var holder = new ModelHolder();
         holder.Swap(new LoadedModel(detector, null, now));
 

@@ -34,7 +34,7 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<ModelHolder>();
         // Every model type this build can load; IDetectorFactory is the catalog that picks by manifest modelType.
         services.TryAddSingleton<PcaDetectorFactory>();
-        services.TryAddSingleton(sp => new DetectorCatalog([sp.GetRequiredService<PcaDetectorFactory>(), new ResidualDetectorFactory()]));
+        services.TryAddSingleton(sp => DetectorCatalog.CreateDefault(sp.GetRequiredService<PcaDetectorFactory>()));
         services.TryAddSingleton<IDetectorFactory>(sp => sp.GetRequiredService<DetectorCatalog>());
         services.TryAddSingleton(sp => new DeviceTable(sp.GetRequiredService<IOptions<TelemetryOptions>>().Value.MaxDevices));
         services.TryAddSingleton(sp => new DuplicateFilter(sp.GetRequiredService<IOptions<TelemetryOptions>>().Value.DuplicateWindowSize));

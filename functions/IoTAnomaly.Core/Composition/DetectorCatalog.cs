@@ -10,6 +10,9 @@ public sealed class DetectorCatalog(IEnumerable<IDetectorFactory> factories) : I
 
     public IReadOnlyCollection<string> ModelTypes => _factories.SelectMany(f => f.ModelTypes).ToArray();
 
+    /// <summary>Every model type this build can load: <c>pca-t2q</c> (<paramref name="pca"/>, or a new factory) and <c>ridge-residual</c>.</summary>
+    public static DetectorCatalog CreateDefault(PcaDetectorFactory? pca = null) => new([pca ?? new PcaDetectorFactory(), new ResidualDetectorFactory()]);
+
     public IAnomalyDetector Create(ModelBundle bundle)
     {
         ArgumentNullException.ThrowIfNull(bundle);

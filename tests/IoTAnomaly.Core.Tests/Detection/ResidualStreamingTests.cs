@@ -44,7 +44,7 @@ public sealed class ResidualStreamingTests
     {
         // Without device calibration the streaming state is exactly the in-process scorer.
         var result = Train(options: new ResidualDetectorOptions { DeviceCalibrationReadings = 0 });
-        var catalog = new DetectorCatalog([new PcaDetectorFactory(), new ResidualDetectorFactory()]);
+        var catalog = DetectorCatalog.CreateDefault();
         CollectionAssert.Contains(catalog.ModelTypes.ToArray(), "ridge-residual");
         var detector = catalog.Create(result.ToBundle());
         var state = detector.CreateDeviceState();
