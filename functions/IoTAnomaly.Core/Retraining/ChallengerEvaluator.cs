@@ -58,78 +58,50 @@ public static class ChallengerEvaluator
         long falseAlarms = 0;
         long counted = 0;
         double normalLogSum = 0, normalLogSq = 0;
-        var streamed = segments is { Count: > 0 };
-        var covered = segments?.Sum(static l => (long)l) ?? 0;
-        if (streamed && covered != rows)
+        // Without segments every row is its own stream: segments of one row, which makes the warm-up 0 and episodes 1 row.
+        IReadOnlyList<int> streams = segments is { Count: > 0 } ? segments : Enumerable.Repeat(1, rows).ToArray();
+        var covered = streams.Sum(static l => (long)l);
+        if (covered != rows)
         {
             throw new ArgumentException($"The segments cover {covered} rows, the holdout has {rows}.", nameof(segments));
         }
 
-        // Segment of each row: its start and end.
-        var segmentStart = new int[rows];
-        var segmentEnd = new int[rows];
-        if (streamed)
+        // Short segments (a small holdout of many devices) get proportionally shorter warm-ups and episodes.
+        var longest = streams.Count == 0 ? 1 : streams.Max();
+        var warmup = Math.Min(WarmupRows, longest / 3);
+        var episode = Math.Clamp(longest / 3, 1, EpisodeRows);
+        var starts = new List<int>(); // episode starts: enough rows of their own segment before (warm-up) and after (the episode)
+        var at = 0;
+        foreach (var length in streams)
         {
-            var at = 0;
-            foreach (var length in segments!)
+            var stream = detector.CreateDeviceState();
+            stream.UseFleetBaseline();
+            for (var r = at; r < at + length; r++)
             {
-                for (var r = at; r < at + length; r++)
+                data.Slice(r * sensors, sensors).CopyTo(row);
+                var score = detector.Score(row, stream, contributions);
+                if (r - at < warmup)
                 {
-                    segmentStart[r] = at;
-                    segmentEnd[r] = at + length;
+                    continue;
                 }
 
-                at += length;
-            }
-        }
-        else
-        {
-            for (var r = 0; r < rows; r++)
-            {
-                segmentStart[r] = r;
-                segmentEnd[r] = r + 1;
-            }
-        }
+                counted++;
+                if (score.IsAnomaly)
+                {
+                    falseAlarms++;
+                }
 
-        // Short segments (a small holdout of many devices) get proportionally shorter warm-ups and episodes.
-        var longest = streamed ? segments!.Max() : 1;
-        var warmup = streamed ? Math.Min(WarmupRows, longest / 3) : 0;
-        var episode = streamed ? Math.Clamp(longest / 3, 1, EpisodeRows) : 1;
-        DeviceDetectorState? stream = null;
-        for (var r = 0; r < rows; r++)
-        {
-            if (r == segmentStart[r])
-            {
-                stream = detector.CreateDeviceState();
-                stream.UseFleetBaseline();
+                var l = Math.Log(Math.Max(score.Score, 1e-12));
+                normalLogSum += l;
+                normalLogSq += l * l;
             }
 
-            data.Slice(r * sensors, sensors).CopyTo(row);
-            var score = detector.Score(row, stream!, contributions);
-            if (r - segmentStart[r] < warmup)
-            {
-                continue;
-            }
-
-            counted++;
-            if (score.IsAnomaly)
-            {
-                falseAlarms++;
-            }
-
-            var l = Math.Log(Math.Max(score.Score, 1e-12));
-            normalLogSum += l;
-            normalLogSq += l * l;
-        }
-
-        // Episode starts with enough rows of their own segment before (warm-up) and after (the episode).
-        var starts = new List<int>();
-        for (var r = 0; r < rows; r++)
-        {
-            if (r - segmentStart[r] >= warmup && r + episode <= segmentEnd[r])
+            for (var r = at + warmup; r + episode <= at + length; r++)
             {
                 starts.Add(r);
             }
+
+            at += length;
         }
 
         var random = new Random(seed);
