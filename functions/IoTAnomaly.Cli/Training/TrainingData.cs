@@ -152,23 +152,16 @@ public sealed class TrainingData
                 : throw new ArgumentException($"The simulator has no sensor '{name}'. Sensors: {string.Join(", ", all)}.", nameof(sensors));
         }).ToArray();
 
-        var interval = TimeSpan.FromSeconds(1);
-        var steps = (rows + devices - 1) / devices;
-        var options = new SimulatorOptions
-        {
-            DeviceCount = devices,
-            StepInterval = interval,
-            Seed = seed,
-            StartTime = now - TimeSpan.FromTicks(interval.Ticks * steps),
-            RunId = "train",
-        };
-        var result = NormalTrainingRows.ByDevice(options, rows).Select(values => indexes.Select(i => values[i]).ToArray()).ToList();
+        var fleet = new SimulatorOptions { DeviceCount = devices, StepInterval = TimeSpan.FromSeconds(1), Seed = seed };
+        var result = NormalTrainingRows.ByDevice(fleet, rows, now, "train", out var from)
+            .Select(values => indexes.Select(i => values[i]).ToArray())
+            .ToList();
 
         return new TrainingData
         {
             Sensors = chosen,
             Rows = result,
-            From = options.StartTime,
+            From = from,
             To = now,
             RowsRead = result.Count,
             Source = string.Create(CultureInfo.InvariantCulture, $"synthetic:fleet-simulator devices={devices} seed={seed} faults=off"),

@@ -4,29 +4,32 @@ namespace IoTAnomaly.Core.Simulation;
 public static class NormalTrainingRows
 {
     /// <summary>
-    /// The first <paramref name="rows"/> fault-free, well-formed readings of the fleet <paramref name="options"/>
-    /// describes (its fault and malformed settings are ignored: both are off), grouped by device id (ordinal), time
-    /// order within a device. Detectors keep per-device state (the <c>ridge-residual</c> smoothing window, the
-    /// <c>pca-t2q</c> device baseline); trained on the fleet's interleaving, a 10-reading window would mix 10 devices.
+    /// <paramref name="rows"/> fault-free, well-formed readings of the fleet <paramref name="fleet"/> describes (device
+    /// count, id prefix, time step, seed, device offsets; its fault and malformed settings are ignored: both are off),
+    /// simulated so that the last step ends at <paramref name="endingAt"/> (<paramref name="from"/>: the first step),
+    /// grouped by device id (ordinal), time order within a device. Detectors keep per-device state (the
+    /// <c>ridge-residual</c> smoothing window, the <c>pca-t2q</c> device baseline); trained on the fleet's
+    /// interleaving, a 10-reading window would mix 10 devices.
     /// </summary>
-    public static List<double[]> ByDevice(SimulatorOptions options, int rows)
+    public static List<double[]> ByDevice(SimulatorOptions fleet, int rows, DateTimeOffset endingAt, string runId, out DateTimeOffset from)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(fleet);
         ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
-        var normal = new SimulatorOptions
+        var steps = (rows + fleet.DeviceCount - 1) / fleet.DeviceCount;
+        from = endingAt - TimeSpan.FromTicks(fleet.StepInterval.Ticks * steps);
+        var simulator = new FleetSimulator(new SimulatorOptions
         {
-            DeviceCount = options.DeviceCount,
-            DeviceIdPrefix = options.DeviceIdPrefix,
-            StepInterval = options.StepInterval,
-            Seed = options.Seed,
-            StartTime = options.StartTime,
-            RunId = options.RunId,
+            DeviceCount = fleet.DeviceCount,
+            DeviceIdPrefix = fleet.DeviceIdPrefix,
+            StepInterval = fleet.StepInterval,
+            Seed = fleet.Seed,
+            StartTime = from,
+            RunId = runId,
             FaultRate = 0,
             MalformedRate = 0,
             EnabledFaults = [],
-            DeviceOffsetScale = options.DeviceOffsetScale,
-        };
-        var simulator = new FleetSimulator(normal);
+            DeviceOffsetScale = fleet.DeviceOffsetScale,
+        });
         var perDevice = new SortedDictionary<string, List<double[]>>(StringComparer.Ordinal);
         var collected = 0;
         while (collected < rows)

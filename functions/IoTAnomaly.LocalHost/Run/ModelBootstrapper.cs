@@ -62,29 +62,17 @@ public sealed class ModelBootstrapper(
     public static PcaTrainingResult Train(string model, int readings, SimulatorOptions fleet, DateTimeOffset now, string? modelType = null)
     {
         ArgumentNullException.ThrowIfNull(fleet);
-        var devices = fleet.DeviceCount;
-        var steps = (readings + devices - 1) / devices;
-        var normal = new SimulatorOptions
-        {
-            DeviceCount = devices,
-            DeviceIdPrefix = fleet.DeviceIdPrefix,
-            StepInterval = fleet.StepInterval,
-            Seed = fleet.Seed,
-            StartTime = now - TimeSpan.FromTicks(fleet.StepInterval.Ticks * steps),
-            RunId = "bootstrap",
-            DeviceOffsetScale = fleet.DeviceOffsetScale,
-        };
         var sensors = FleetSimulator.SensorNames;
-        var rows = NormalTrainingRows.ByDevice(normal, readings);
+        var rows = NormalTrainingRows.ByDevice(fleet, readings, now, "bootstrap", out var from);
         return DetectorTrainers.Create(modelType).Train(new PcaTrainingRequest
         {
             ModelName = model,
             Sensors = sensors,
             Rows = PcaTrainingRequest.Flatten(rows, sensors.Count),
             CreatedAt = now,
-            From = normal.StartTime,
+            From = from,
             To = now,
-            Source = $"synthetic:fleet-simulator devices={devices} seed={fleet.Seed} faults=off",
+            Source = $"synthetic:fleet-simulator devices={fleet.DeviceCount} seed={fleet.Seed} faults=off",
         });
     }
 }
