@@ -70,6 +70,7 @@ public sealed class HttpBench(Uri baseUri, string apiKey) : IDisposable
         {
             var body = new MemoryStream(batchSize * 320);
             var id = new byte[64];
+            var prefixLength = Encoding.ASCII.GetBytes($"{runId}-{c}-", id);
             long sequence = 0;
             var next = c * 7919 % templates.Length;
             while (!stop.IsCancellationRequested)
@@ -81,9 +82,8 @@ public sealed class HttpBench(Uri baseUri, string apiKey) : IDisposable
                     var (prefix, suffix) = templates[next];
                     next = next + 1 == templates.Length ? 0 : next + 1;
                     body.Write(prefix);
-                    var written = Encoding.ASCII.GetBytes($"{runId}-{c}-", id);
-                    Utf8Formatter.TryFormat(sequence++, id.AsSpan(written), out var digits);
-                    body.Write(id, 0, written + digits);
+                    Utf8Formatter.TryFormat(sequence++, id.AsSpan(prefixLength), out var digits);
+                    body.Write(id, 0, prefixLength + digits);
                     body.Write(TimestampKey);
                     body.Write(timestamp);
                     body.Write(suffix);
@@ -212,11 +212,10 @@ public sealed class HttpBench(Uri baseUri, string apiKey) : IDisposable
     /// </summary>
     private static (byte[] Prefix, byte[] Suffix)[] Templates(int devices, int readings)
     {
-        var options = new SimulatorOptions { DeviceCount = devices, Seed = 11, StartTime = DateTimeOffset.UtcNow.AddHours(-1), RunId = "bench" };
         var rows = new List<(string Device, double[] Values)>();
         var simulator = new FleetSimulator(new SimulatorOptions
         {
-            DeviceCount = options.DeviceCount, Seed = options.Seed, StartTime = options.StartTime, RunId = options.RunId, FaultRate = 0, MalformedRate = 0, EnabledFaults = [],
+            DeviceCount = devices, Seed = 11, StartTime = DateTimeOffset.UtcNow.AddHours(-1), RunId = "bench", FaultRate = 0, MalformedRate = 0, EnabledFaults = [],
         });
         while (rows.Count < readings)
         {

@@ -165,14 +165,9 @@ internal sealed class FastDeflateCodec : Codec
         deflate.Write(inputStream.GetBuffer(), 0, (int)inputStream.Length);
     }
 
-    public override byte[] Decompress(byte[] compressedData, int length)
-    {
-        using var input = new MemoryStream(compressedData, 0, length, writable: false);
-        using var deflate = new System.IO.Compression.DeflateStream(input, System.IO.Compression.CompressionMode.Decompress);
-        using var output = new MemoryStream();
-        deflate.CopyTo(output);
-        return output.ToArray();
-    }
+    public override byte[] Decompress(byte[] compressedData, int length) => Library.Decompress(compressedData, length);
+
+    private static readonly Codec Library = Codec.CreateCodec(Codec.Type.Deflate);
 
     public override string GetName() => DataFileConstants.DeflateCodec;
 

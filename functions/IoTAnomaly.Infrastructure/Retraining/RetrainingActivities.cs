@@ -124,8 +124,8 @@ public sealed class RetrainingActivities : IRetrainingActivities
 
         // The split is by time (training before holdout); inside each part rows are grouped by device, time order
         // within a device, so a model's per-stream state (smoothing, offsets) follows one device as when it scores.
-        var grouped = DeviceGrouped(keptOrder.AsSpan(0, (int)training), readings.Devices)
-            .Concat(DeviceGrouped(keptOrder.AsSpan((int)training), readings.Devices))
+        var grouped = DeviceGrouped(keptOrder[..(int)training], readings.Devices)
+            .Concat(DeviceGrouped(keptOrder[(int)training..], readings.Devices))
             .ToArray();
         var values = new double[checked(kept * d)];
         var segments = new List<int>();
@@ -321,23 +321,9 @@ public sealed class RetrainingActivities : IRetrainingActivities
         return new ModelBundle(manifest, zipContent.Content.ToMemory());
     }
 
-    /// <summary>Indices of <paramref name="part"/> (in time order) grouped by device id, keeping time order within a device.</summary>
-    private static int[] DeviceGrouped(ReadOnlySpan<int> part, List<string> devices)
-    {
-        var result = part.ToArray();
-        var position = new Dictionary<int, int>(result.Length);
-        for (var k = 0; k < result.Length; k++)
-        {
-            position[result[k]] = k;
-        }
-
-        Array.Sort(result, (a, b) =>
-        {
-            var byDevice = string.CompareOrdinal(devices[a], devices[b]);
-            return byDevice != 0 ? byDevice : position[a].CompareTo(position[b]);
-        });
-        return result;
-    }
+    /// <summary>Indices of <paramref name="part"/> (in time order) grouped by device id, keeping time order within a device (a stable sort).</summary>
+    private static IEnumerable<int> DeviceGrouped(int[] part, List<string> devices)
+        => part.OrderBy(i => devices[i], StringComparer.Ordinal);
 
     /// <summary>The champion's model type and settings (so the challenger differs by its data only); the default type otherwise.</summary>
     internal static IDetectorTrainer TrainerFor(ModelManifest? champion) => DetectorTrainers.For(champion);
