@@ -16,7 +16,7 @@ public static class SecurityExtensions
         services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ApiKeyValidator>();
         services.AddRateLimiter(_ => { });
-        services.AddOptions<RateLimiterOptions>().Configure<IOptions<SecurityOptions>>((limiter, security) =>
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<SecurityOptions>, ApiKeyValidator>((limiter, security, validator) =>
         {
             var settings = security.Value;
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -34,10 +34,7 @@ public static class SecurityExtensions
 
                 // One bucket for the valid key; everything else (no key, a wrong key) by client address, so rotating
                 // made-up keys neither escapes the limit nor creates a limiter per presented value.
-                var key = context.Request.Headers[SecurityOptions.ApiKeyHeader];
-                var partition = key.Count == 1 && context.RequestServices.GetRequiredService<ApiKeyValidator>().IsValid(key[0])
-                    ? "key"
-                    : "ip:" + context.Connection.RemoteIpAddress;
+                var partition = HasValidKey(context, validator) ? "key" : "ip:" + context.Connection.RemoteIpAddress;
                 return RateLimitPartition.GetTokenBucketLimiter(partition, _ => new TokenBucketRateLimiterOptions
                 {
                     TokenLimit = settings.Burst,
@@ -56,6 +53,24 @@ public static class SecurityExtensions
     /// shell (GET/HEAD of <c>/</c> and <c>/dashboard/*</c>: static files without data, see
     /// <see cref="DashboardEndpoints.IsShellRequest"/>). <c>/metrics</c> and every <c>/api</c> route need the key.
     /// </summary>
+    private static readonly object KeyVerdict = new();
+    private static readonly object Valid = true;
+    private static readonly object Invalid = false;
+
+    /// <summary>Whether the request carries exactly one valid key; hashed once per request (the rate limiter's partition and the key check both ask).</summary>
+    private static bool HasValidKey(HttpContext context, ApiKeyValidator validator)
+    {
+        if (context.Items.TryGetValue(KeyVerdict, out var verdict))
+        {
+            return ReferenceEquals(verdict, Valid);
+        }
+
+        var header = context.Request.Headers[SecurityOptions.ApiKeyHeader];
+        var valid = header.Count == 1 && validator.IsValid(header[0]);
+        context.Items[KeyVerdict] = valid ? Valid : Invalid;
+        return valid;
+    }
+
     internal static IApplicationBuilder UseLocalHostSecurity(this IApplicationBuilder app)
     {
         app.UseRateLimiter();
@@ -64,7 +79,7 @@ public static class SecurityExtensions
         {
             if (context.Request.Path.StartsWithSegments(HealthPath)
                 || DashboardEndpoints.IsShellRequest(context.Request)
-                || validator.IsValid(context.Request.Headers[SecurityOptions.ApiKeyHeader].Count == 1 ? context.Request.Headers[SecurityOptions.ApiKeyHeader][0] : null))
+                || HasValidKey(context, validator))
             {
                 await next(context);
                 return;
