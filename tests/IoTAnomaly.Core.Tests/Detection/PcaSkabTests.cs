@@ -16,25 +16,6 @@ public sealed class PcaSkabTests
     private const double PinnedNabStandard = 36.57;
     private const double Margin = 0.01;
 
-    private static SkabExperiment[]? s_dev;
-    private static SkabExperiment? s_anomalyFree;
-
-    [ClassInitialize]
-    public static void Load(TestContext context)
-    {
-        var skab = Datasets.TryGet("skab", out _);
-        if (skab is null || !Directory.Exists(Path.Combine(skab, "valve1")))
-        {
-            return;
-        }
-
-        s_dev = SkabDataset.LoadDirectory(Path.Combine(skab, "valve1"))
-            .Concat(SkabDataset.LoadDirectory(Path.Combine(skab, "valve2")))
-            .ToArray();
-        var free = Path.Combine(skab, "anomaly-free", "anomaly-free.csv");
-        s_anomalyFree = File.Exists(free) ? SkabDataset.Load(free, "anomaly-free/anomaly-free.csv") : null;
-    }
-
     [TestMethod]
     public void DefaultDetector_ReachesPinnedScores_OnSkabDevFiles()
     {
@@ -52,15 +33,15 @@ public sealed class PcaSkabTests
     public void AdaptiveBaseline_KeepsAnomalyFreeAlarmRateLow_OnSkabAnomalyFreeFile()
     {
         var dev = Require();
-        if (s_anomalyFree is null)
+        if (SkabDevSet.AnomalyFree is null)
         {
             Assert.Inconclusive("skab/anomaly-free/anomaly-free.csv not found.");
             return;
         }
 
         var adaptive = new PcaExperimentDetector(new PcaDetectorOptions { BaselineAdaptation = 0.01 });
-        var free = SkabEvaluator.Evaluate([s_anomalyFree], adaptive).Report;
-        var fixedCentre = SkabEvaluator.Evaluate([s_anomalyFree], new PcaExperimentDetector()).Report;
+        var free = SkabEvaluator.Evaluate([SkabDevSet.AnomalyFree], adaptive).Report;
+        var fixedCentre = SkabEvaluator.Evaluate([SkabDevSet.AnomalyFree], new PcaExperimentDetector()).Report;
 
         // 400 training rows cannot cover hours of thermal drift: with a frozen centre nearly every row alarms;
         // the EWMA centre follows the drift (measured 4.5 %) and still detects faults on the dev files (F1 0.71).
@@ -71,11 +52,11 @@ public sealed class PcaSkabTests
 
     private static SkabExperiment[] Require()
     {
-        if (s_dev is null)
+        if (SkabDevSet.Dev is null)
         {
-            Assert.Inconclusive($"SKAB dev files not found under {Datasets.SkabDirectory} (set {Datasets.EnvironmentVariable}).");
+            Assert.Inconclusive(SkabDevSet.MissingMessage);
         }
 
-        return s_dev!;
+        return SkabDevSet.Dev!;
     }
 }

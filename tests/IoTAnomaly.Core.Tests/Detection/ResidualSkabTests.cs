@@ -17,25 +17,6 @@ public sealed class ResidualSkabTests
     private const double PinnedNabStandard = 36.07;
     private const double PinnedAnomalyFreeAlarmRate = 7.13;
 
-    private static SkabExperiment[]? s_dev;
-    private static SkabExperiment? s_anomalyFree;
-
-    [ClassInitialize]
-    public static void Load(TestContext context)
-    {
-        var skab = Datasets.TryGet("skab", out _);
-        if (skab is null || !Directory.Exists(Path.Combine(skab, "valve1")))
-        {
-            return;
-        }
-
-        s_dev = SkabDataset.LoadDirectory(Path.Combine(skab, "valve1"))
-            .Concat(SkabDataset.LoadDirectory(Path.Combine(skab, "valve2")))
-            .ToArray();
-        var free = Path.Combine(skab, "anomaly-free", "anomaly-free.csv");
-        s_anomalyFree = File.Exists(free) ? SkabDataset.Load(free, "anomaly-free/anomaly-free.csv") : null;
-    }
-
     [TestMethod]
     public void DefaultDetector_ReachesPinnedScores_OnSkabDevFiles()
     {
@@ -70,13 +51,13 @@ public sealed class ResidualSkabTests
     public void DefaultDetector_KeepsAnomalyFreeAlarmRateLow()
     {
         Require();
-        if (s_anomalyFree is null)
+        if (SkabDevSet.AnomalyFree is null)
         {
             Assert.Inconclusive("skab/anomaly-free/anomaly-free.csv not found.");
             return;
         }
 
-        var free = SkabEvaluator.Evaluate([s_anomalyFree], new ResidualExperimentDetector()).Report;
+        var free = SkabEvaluator.Evaluate([SkabDevSet.AnomalyFree], new ResidualExperimentDetector()).Report;
 
         // pca-t2q's frozen centre alarms on ~95 % of this file; the drift-following offsets keep it near 6.7 %.
         Assert.IsLessThanOrEqualTo(PinnedAnomalyFreeAlarmRate + 2.5, free.AnomalyFreeAlarmRate!.Value);
@@ -84,11 +65,11 @@ public sealed class ResidualSkabTests
 
     private static SkabExperiment[] Require()
     {
-        if (s_dev is null)
+        if (SkabDevSet.Dev is null)
         {
-            Assert.Inconclusive($"SKAB dev files not found under {Datasets.SkabDirectory} (set {Datasets.EnvironmentVariable}).");
+            Assert.Inconclusive(SkabDevSet.MissingMessage);
         }
 
-        return s_dev!;
+        return SkabDevSet.Dev!;
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using IoTAnomaly.Core.Detection;
 using IoTAnomaly.Core.Telemetry;
 using IoTAnomaly.Testing;
@@ -33,13 +32,13 @@ public sealed class PredictWhatIfTests
             Rows = PcaTrainingRequest.Flatten(train, 3),
             CreatedAt = PipelineBuilder.Now,
         }).ToBundle();
-        var catalog = new IoTAnomaly.Core.Composition.DetectorCatalog([new PcaDetectorFactory(), new ResidualDetectorFactory()]);
+        var catalog = IoTAnomaly.Core.Composition.DetectorCatalog.CreateDefault();
         builder.Models.Swap(new LoadedModel(catalog.Create(bundle), "etag", PipelineBuilder.Now));
 
         // History: pump-001 runs with its own offset on pressure (its baseline after calibration).
         for (var r = 0; r < 120; r++)
         {
-            Stream("pump-001", "h-" + r.ToString(CultureInfo.InvariantCulture), Row(random, 0.4), updateState: true);
+            Stream("pump-001", "h-" + r.ToString(System.Globalization.CultureInfo.InvariantCulture), Row(random, 0.4), updateState: true);
         }
 
         var probe = Row(random, 0.4);
@@ -59,9 +58,7 @@ public sealed class PredictWhatIfTests
 
         double Stream(string device, string messageId, double[] values, bool updateState)
         {
-            var body = string.Create(
-                CultureInfo.InvariantCulture,
-                $$$"""{"deviceId":"{{{device}}}","messageId":"{{{messageId}}}","timestamp":"2026-11-22T12:00:00Z","readings":{"temperature":{{{values[0]:R}}},"pressure":{{{values[1]:R}}},"vibration":{{{values[2]:R}}}}}""");
+            var body = PipelineBuilder.Reading(device, messageId, values[0], values[1], values[2], "2026-11-22T12:00:00Z");
             var batch = new ReadingBatch();
             handler.Process([PipelineBuilder.Event(body)], batch, updateState, deduplicate: false);
             Assert.AreEqual(RejectReason.None, batch.Reasons[0], batch.Details[0]);

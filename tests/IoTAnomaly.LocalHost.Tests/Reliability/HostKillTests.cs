@@ -1,8 +1,6 @@
-using System.Net.Http.Json;
 using Azure.Storage.Blobs;
 using IoTAnomaly.Core.Simulation;
 using IoTAnomaly.Infrastructure.Storage;
-using IoTAnomaly.LocalHost.Api;
 using IoTAnomaly.Testing;
 
 namespace IoTAnomaly.LocalHost.Tests.Reliability;
@@ -129,16 +127,7 @@ public sealed class HostKillTests
             var bySecond = Enumerable.Range(0, Requests).Where(r => acknowledgedBy[r] == 2).SelectMany(r => bodies[r].Keys).ToHashSet(StringComparer.Ordinal);
             Assert.AreEqual(bodies.Sum(b => b.Keys.Length), byFirst.Count + bySecond.Count, "every request was acknowledged once by one of the hosts");
 
-            StatsResponse stats;
-            using (var drain = new CancellationTokenSource(TimeSpan.FromMinutes(3)))
-            {
-                do
-                {
-                    await Task.Delay(100, drain.Token);
-                    stats = (await client.GetFromJsonAsync<StatsResponse>(new Uri("/api/stats", UriKind.Relative), drain.Token))!;
-                }
-                while (stats.PendingEvents > 0 || stats.Received < bySecond.Count);
-            }
+            var stats = await LocalHostFactory.WaitForProcessedAsync(client, bySecond.Count, TimeSpan.FromMinutes(3));
 
             // The second host received what it acknowledged, plus at most the requests that had to be sent again (a request
             // it accepted but whose answer the client did not see is received twice: at-least-once).
