@@ -87,7 +87,7 @@ public sealed class PcaDetectorTrainer : IDetectorTrainer
         using (var stream = new MemoryStream())
         {
             ml.Model.Save(model, view.Schema, stream);
-            zip = stream.ToArray();
+            zip = DeterministicZip.Restamp(stream.ToArray(), request.CreatedAt);
         }
 
         var parameters = PcaParameters.FromTransformer(model, d);

@@ -113,6 +113,7 @@ public sealed class ResidualDetectorTrainer(ResidualDetectorOptions? options = n
         using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
         {
             var entry = archive.CreateEntry(ZipEntryName, CompressionLevel.Optimal);
+            entry.LastWriteTime = DeterministicZip.Clamp(request.CreatedAt); // same data and time → same bytes
             using var stream = entry.Open();
             stream.Write(model.Serialize());
         }
