@@ -28,22 +28,10 @@ public sealed class LocalHostFactory : WebApplicationFactory<Program>
     {
         _configureServices = configureServices;
         ModelName = AzuriteFixture.UniqueName("model");
-        _settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
-        {
-            ["Storage:ConnectionString"] = AzuriteFixture.ConnectionString,
-            ["Storage:ModelsContainer"] = AzuriteFixture.UniqueName("models"),
-            ["Storage:AnomaliesContainer"] = AzuriteFixture.UniqueName("anomalies"),
-            ["Storage:DeadLettersContainer"] = AzuriteFixture.UniqueName("deadletters"),
-            ["Storage:CaptureContainer"] = AzuriteFixture.UniqueName("capture"),
-            ["Storage:DriftContainer"] = AzuriteFixture.UniqueName("drift"),
-            ["Storage:RetrainingContainer"] = AzuriteFixture.UniqueName("retraining"),
-            ["Scoring:ModelName"] = ModelName,
-            ["LocalHost:Simulator"] = "false",
-            ["LocalHost:BootstrapModel"] = "false",
-            ["LocalHost:MaxWaitTime"] = "00:00:00.020",
-            ["Security:ApiKey"] = ApiKey,
-            ["Logging:LogLevel:Default"] = "Warning",
-        };
+        _settings = LocalHostSettings.Isolated(ModelName, ApiKey);
+        _settings["LocalHost:Simulator"] = "false";
+        _settings["LocalHost:BootstrapModel"] = "false";
+        _settings["LocalHost:MaxWaitTime"] = "00:00:00.020";
         if (overrides is not null)
         {
             foreach (var (key, value) in overrides)

@@ -155,7 +155,7 @@ public sealed class LocalRetrainingRunnerTests
     }
 
     /// <summary>Holds the first step until released, so a test can act while a run is certainly active.</summary>
-    private sealed class GatedActivities(IRetrainingActivities inner) : IRetrainingActivities
+    private sealed class GatedActivities(IRetrainingActivities inner) : DelegatingRetrainingActivities(inner)
     {
         public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -163,29 +163,17 @@ public sealed class LocalRetrainingRunnerTests
 
         public TaskCompletionSource Registered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public async Task<TrainingWindowRef> LoadTrainingWindowAsync(RetrainingRequest request, CancellationToken cancellationToken)
+        public override async Task<TrainingWindowRef> LoadTrainingWindowAsync(RetrainingRequest request, CancellationToken cancellationToken)
         {
             Entered.TrySetResult();
             await Release.Task;
-            return await inner.LoadTrainingWindowAsync(request, cancellationToken);
+            return await base.LoadTrainingWindowAsync(request, cancellationToken);
         }
 
-        public Task<ChallengerRef> TrainChallengerAsync(RetrainingRequest request, TrainingWindowRef window, CancellationToken cancellationToken)
-            => inner.TrainChallengerAsync(request, window, cancellationToken);
-
-        public Task<EvaluationResult> EvaluateAsync(RetrainingRequest request, TrainingWindowRef window, ChallengerRef challenger, CancellationToken cancellationToken)
-            => inner.EvaluateAsync(request, window, challenger, cancellationToken);
-
-        public async Task RegisterChallengerAsync(RetrainingRequest request, ChallengerRef challenger, EvaluationResult evaluation, CancellationToken cancellationToken)
+        public override async Task RegisterChallengerAsync(RetrainingRequest request, ChallengerRef challenger, EvaluationResult evaluation, CancellationToken cancellationToken)
         {
-            await inner.RegisterChallengerAsync(request, challenger, evaluation, cancellationToken);
+            await base.RegisterChallengerAsync(request, challenger, evaluation, cancellationToken);
             Registered.TrySetResult();
         }
-
-        public Task<string> PromoteAsync(RetrainingRequest request, ChallengerRef challenger, string reason, CancellationToken cancellationToken)
-            => inner.PromoteAsync(request, challenger, reason, cancellationToken);
-
-        public Task RejectAsync(RetrainingRequest request, ChallengerRef challenger, string reason, CancellationToken cancellationToken)
-            => inner.RejectAsync(request, challenger, reason, cancellationToken);
     }
 }

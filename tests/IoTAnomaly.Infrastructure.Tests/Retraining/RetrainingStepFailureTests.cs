@@ -1,6 +1,7 @@
 using IoTAnomaly.Core.Models;
 using IoTAnomaly.Core.Retraining;
 using IoTAnomaly.Infrastructure.Retraining;
+using IoTAnomaly.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace IoTAnomaly.Infrastructure.Tests.Retraining;
@@ -54,39 +55,33 @@ public sealed class RetrainingStepFailureTests
     }
 
     /// <summary>The real activities, with the step of one stage throwing after (registration: before) doing nothing.</summary>
-    private sealed class FailingActivities(IRetrainingActivities inner, string stage) : IRetrainingActivities
+    private sealed class FailingActivities(IRetrainingActivities inner, string stage) : DelegatingRetrainingActivities(inner)
     {
         public bool Healthy { get; set; }
 
-        public Task<TrainingWindowRef> LoadTrainingWindowAsync(RetrainingRequest request, CancellationToken cancellationToken)
-            => inner.LoadTrainingWindowAsync(request, cancellationToken);
-
-        public async Task<ChallengerRef> TrainChallengerAsync(RetrainingRequest request, TrainingWindowRef window, CancellationToken cancellationToken)
+        public override async Task<ChallengerRef> TrainChallengerAsync(RetrainingRequest request, TrainingWindowRef window, CancellationToken cancellationToken)
         {
             Fail(RetrainingStages.Training);
-            return await inner.TrainChallengerAsync(request, window, cancellationToken);
+            return await base.TrainChallengerAsync(request, window, cancellationToken);
         }
 
-        public async Task<EvaluationResult> EvaluateAsync(RetrainingRequest request, TrainingWindowRef window, ChallengerRef challenger, CancellationToken cancellationToken)
+        public override async Task<EvaluationResult> EvaluateAsync(RetrainingRequest request, TrainingWindowRef window, ChallengerRef challenger, CancellationToken cancellationToken)
         {
             Fail(RetrainingStages.Evaluating);
-            return await inner.EvaluateAsync(request, window, challenger, cancellationToken);
+            return await base.EvaluateAsync(request, window, challenger, cancellationToken);
         }
 
-        public async Task RegisterChallengerAsync(RetrainingRequest request, ChallengerRef challenger, EvaluationResult evaluation, CancellationToken cancellationToken)
+        public override async Task RegisterChallengerAsync(RetrainingRequest request, ChallengerRef challenger, EvaluationResult evaluation, CancellationToken cancellationToken)
         {
             Fail(RetrainingStages.Registering);
-            await inner.RegisterChallengerAsync(request, challenger, evaluation, cancellationToken);
+            await base.RegisterChallengerAsync(request, challenger, evaluation, cancellationToken);
         }
 
-        public Task<string> PromoteAsync(RetrainingRequest request, ChallengerRef challenger, string reason, CancellationToken cancellationToken)
+        public override Task<string> PromoteAsync(RetrainingRequest request, ChallengerRef challenger, string reason, CancellationToken cancellationToken)
         {
             Fail(RetrainingStages.Promoting);
-            return inner.PromoteAsync(request, challenger, reason, cancellationToken);
+            return base.PromoteAsync(request, challenger, reason, cancellationToken);
         }
-
-        public Task RejectAsync(RetrainingRequest request, ChallengerRef challenger, string reason, CancellationToken cancellationToken)
-            => inner.RejectAsync(request, challenger, reason, cancellationToken);
 
         private void Fail(string current)
         {

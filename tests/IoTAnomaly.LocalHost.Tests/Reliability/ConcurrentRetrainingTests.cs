@@ -69,27 +69,12 @@ public sealed class ConcurrentRetrainingTests
     }
 
     /// <summary>Holds every run in its first step until the gate opens.</summary>
-    private sealed class GatedActivities(IRetrainingActivities inner, Task gate) : IRetrainingActivities
+    private sealed class GatedActivities(IRetrainingActivities inner, Task gate) : DelegatingRetrainingActivities(inner)
     {
-        public async Task<TrainingWindowRef> LoadTrainingWindowAsync(RetrainingRequest request, CancellationToken cancellationToken)
+        public override async Task<TrainingWindowRef> LoadTrainingWindowAsync(RetrainingRequest request, CancellationToken cancellationToken)
         {
             await gate;
-            return await inner.LoadTrainingWindowAsync(request, cancellationToken);
+            return await base.LoadTrainingWindowAsync(request, cancellationToken);
         }
-
-        public Task<ChallengerRef> TrainChallengerAsync(RetrainingRequest request, TrainingWindowRef window, CancellationToken cancellationToken)
-            => inner.TrainChallengerAsync(request, window, cancellationToken);
-
-        public Task<EvaluationResult> EvaluateAsync(RetrainingRequest request, TrainingWindowRef window, ChallengerRef challenger, CancellationToken cancellationToken)
-            => inner.EvaluateAsync(request, window, challenger, cancellationToken);
-
-        public Task RegisterChallengerAsync(RetrainingRequest request, ChallengerRef challenger, EvaluationResult evaluation, CancellationToken cancellationToken)
-            => inner.RegisterChallengerAsync(request, challenger, evaluation, cancellationToken);
-
-        public Task<string> PromoteAsync(RetrainingRequest request, ChallengerRef challenger, string reason, CancellationToken cancellationToken)
-            => inner.PromoteAsync(request, challenger, reason, cancellationToken);
-
-        public Task RejectAsync(RetrainingRequest request, ChallengerRef challenger, string reason, CancellationToken cancellationToken)
-            => inner.RejectAsync(request, challenger, reason, cancellationToken);
     }
 }

@@ -34,28 +34,17 @@ public sealed class HostKillTests
     public async Task Sigkill_LosesAtMostTheInMemoryBound_AndRetriedReadingsAreNotDoubleCounted()
     {
         const string key = "kill-test-key";
-        var anomalies = AzuriteFixture.UniqueName("anomalies");
-        var capture = AzuriteFixture.UniqueName("capture");
-        var environment = new Dictionary<string, string>
-        {
-            ["Storage__ConnectionString"] = AzuriteFixture.ConnectionString,
-            ["Storage__ModelsContainer"] = AzuriteFixture.UniqueName("models"),
-            ["Storage__AnomaliesContainer"] = anomalies,
-            ["Storage__DeadLettersContainer"] = AzuriteFixture.UniqueName("deadletters"),
-            ["Storage__CaptureContainer"] = capture,
-            ["Storage__DriftContainer"] = AzuriteFixture.UniqueName("drift"),
-            ["Storage__RetrainingContainer"] = AzuriteFixture.UniqueName("retraining"),
-            ["Scoring__ModelName"] = AzuriteFixture.UniqueName("kill"),
-            ["Security__ApiKey"] = key,
-            ["LocalHost__BootstrapReadings"] = "3000",
-            ["LocalHost__Partitions"] = Partitions.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["LocalHost__PartitionCapacity"] = PartitionCapacity.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["LocalHost__CaptureMaxEvents"] = CaptureMaxEvents.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["LocalHost__CaptureWindow"] = "00:00:02",
-            ["Simulator__DeviceCount"] = Devices.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Drift__RetrainOnDrift"] = "false",
-            ["Logging__LogLevel__Default"] = "Warning",
-        };
+        var settings = LocalHostSettings.Isolated(AzuriteFixture.UniqueName("kill"), key);
+        var anomalies = settings["Storage:AnomaliesContainer"]!;
+        var capture = settings["Storage:CaptureContainer"]!;
+        settings["LocalHost:BootstrapReadings"] = "3000";
+        settings["LocalHost:Partitions"] = Partitions.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["LocalHost:PartitionCapacity"] = PartitionCapacity.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["LocalHost:CaptureMaxEvents"] = CaptureMaxEvents.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["LocalHost:CaptureWindow"] = "00:00:02";
+        settings["Simulator:DeviceCount"] = Devices.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["Drift:RetrainOnDrift"] = "false";
+        var environment = LocalHostSettings.AsEnvironment(settings);
 
         // The readings: the simulated fleet the bootstrap model was trained on, timestamps in the last ten minutes.
         var simulator = new FleetSimulator(new SimulatorOptions

@@ -25,21 +25,10 @@ public sealed class TransportTests
     [TestMethod]
     public async Task RealSocket_OversizedTruncatedAndWrongTypeRequests_Get4xxAndTheHostStaysUp()
     {
-        var environment = new Dictionary<string, string>
-        {
-            ["Storage__ConnectionString"] = AzuriteFixture.ConnectionString,
-            ["Storage__ModelsContainer"] = AzuriteFixture.UniqueName("models"),
-            ["Storage__AnomaliesContainer"] = AzuriteFixture.UniqueName("anomalies"),
-            ["Storage__DeadLettersContainer"] = AzuriteFixture.UniqueName("deadletters"),
-            ["Storage__CaptureContainer"] = AzuriteFixture.UniqueName("capture"),
-            ["Storage__DriftContainer"] = AzuriteFixture.UniqueName("drift"),
-            ["Storage__RetrainingContainer"] = AzuriteFixture.UniqueName("retraining"),
-            ["Scoring__ModelName"] = AzuriteFixture.UniqueName("transport"),
-            ["Security__ApiKey"] = Key,
-            ["LocalHost__BootstrapReadings"] = "3000",
-            ["Simulator__DeviceCount"] = "5",
-            ["Logging__LogLevel__Default"] = "Warning",
-        };
+        var settings = LocalHostSettings.Isolated(AzuriteFixture.UniqueName("transport"), Key);
+        settings["LocalHost:BootstrapReadings"] = "3000";
+        settings["Simulator:DeviceCount"] = "5";
+        var environment = LocalHostSettings.AsEnvironment(settings);
         await using var host = LocalHostProcess.Start(AzuriteLauncher.GetFreePort(), environment);
         await host.WaitReadyAsync(TimeSpan.FromMinutes(2));
         using var client = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
