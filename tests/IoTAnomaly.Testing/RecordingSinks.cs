@@ -6,9 +6,14 @@ namespace IoTAnomaly.Testing;
 /// <summary>In-memory sinks that record what they were given and can be told to fail.</summary>
 public sealed class RecordingSinks : IAnomalySink, IDeadLetterSink
 {
+    private int _anomalyWrites;
+
     public ConcurrentQueue<AnomalyRecord> Anomalies { get; } = new();
 
     public ConcurrentQueue<DeadLetterRecord> DeadLetters { get; } = new();
+
+    /// <summary>Anomaly writes that succeeded (calls, not records).</summary>
+    public int AnomalyWrites => _anomalyWrites;
 
     /// <summary>How many further writes fail.</summary>
     public int FailNextWrites { get; set; }
@@ -16,6 +21,7 @@ public sealed class RecordingSinks : IAnomalySink, IDeadLetterSink
     Task IAnomalySink.WriteAsync(IReadOnlyList<AnomalyRecord> anomalies, CancellationToken cancellationToken)
     {
         ThrowIfFailing();
+        Interlocked.Increment(ref _anomalyWrites);
         foreach (var a in anomalies)
         {
             Anomalies.Enqueue(a);

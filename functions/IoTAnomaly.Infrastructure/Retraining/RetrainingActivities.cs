@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -372,17 +371,14 @@ public sealed class RetrainingActivities : IRetrainingActivities
             return (excluded, 0, "No readings to exclude.");
         }
 
-        var names = await ListAnomalyBlobsAsync(readings.Ticks.Min(), readings.Ticks.Max(), cancellationToken);
-        var flagged = new List<(int Index, string Name)>();
-        if (names.Count > 0)
+        var stored = await new BlobAnomalySink(_anomalies, createContainer: false).ReadAllAsync(
+            new DateTimeOffset(readings.Ticks.Min(), TimeSpan.Zero), new DateTimeOffset(readings.Ticks.Max(), TimeSpan.Zero), cancellationToken);
+        var flagged = new List<(int Index, AnomalyRecord Record)>();
+        for (var i = 0; i < n && stored.Count > 0; i++)
         {
-            for (var i = 0; i < n; i++)
+            if (stored.TryGetValue((readings.Devices[i], readings.MessageIds[i]), out var record))
             {
-                var name = AnomalyBlobName(readings.Devices[i], readings.MessageIds[i], readings.Ticks[i]);
-                if (names.Contains(name))
-                {
-                    flagged.Add((i, name));
-                }
+                flagged.Add((i, record));
             }
         }
 
@@ -405,29 +401,20 @@ public sealed class RetrainingActivities : IRetrainingActivities
         // model; "out of range" is measured against the champion's training range, so under drift it flags the new
         // normal as well: those readings are dropped only while they too stay within the limit.
         Log.AnomalyExclusionFallback(_logger, request.InstanceId, share, limit);
-        var stuck = new ConcurrentBag<int>();
-        var outOfRange = new ConcurrentBag<int>();
-        await Parallel.ForEachAsync(
-            flagged,
-            new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelDownloads, CancellationToken = cancellationToken },
-            async (item, ct) =>
+        var stuck = new List<int>();
+        var outOfRange = new List<int>();
+        foreach (var (index, record) in flagged)
+        {
+            if ((record.Quality & QualityFlags.StuckSensor) != 0)
             {
-                var content = await _anomalies.GetBlobClient(item.Name).DownloadContentAsync(ct);
-                var record = JsonSerializer.Deserialize(content.Value.Content.ToMemory().Span, SinkJsonContext.Default.AnomalyRecord);
-                if (record is null)
-                {
-                    return;
-                }
+                stuck.Add(index);
+            }
+            else if ((record.Quality & QualityFlags.OutOfRange) != 0)
+            {
+                outOfRange.Add(index);
+            }
+        }
 
-                if ((record.Quality & QualityFlags.StuckSensor) != 0)
-                {
-                    stuck.Add(item.Index);
-                }
-                else if ((record.Quality & QualityFlags.OutOfRange) != 0)
-                {
-                    outOfRange.Add(item.Index);
-                }
-            });
         var outOfRangeShare = (double)outOfRange.Count / n;
         var dropOutOfRange = outOfRangeShare <= limit;
         foreach (var index in dropOutOfRange ? stuck.Concat(outOfRange) : stuck)
@@ -446,33 +433,6 @@ public sealed class RetrainingActivities : IRetrainingActivities
             $"The champion {championVersion} flagged {flagged.Count} readings ({share:P1}), more than the {limit:P0} limit: it is probably wrong about the new normal (drift), " +
             $"so only the {count} readings with data-quality flags (stuck sensor {stuck.Count}, out of range {(dropOutOfRange ? outOfRange.Count : 0)}) were excluded and the other {flagged.Count - count} flagged readings were kept.{rangeNote}"));
     }
-
-    /// <summary>The anomaly blob names of the days [first, last] (reading time, UTC).</summary>
-    private async Task<HashSet<string>> ListAnomalyBlobsAsync(long firstTicks, long lastTicks, CancellationToken cancellationToken)
-    {
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        var first = new DateTime(firstTicks, DateTimeKind.Utc).Date;
-        var last = new DateTime(lastTicks, DateTimeKind.Utc).Date;
-        for (var day = first; day <= last; day = day.AddDays(1))
-        {
-            try
-            {
-                await foreach (var item in _anomalies.GetBlobsAsync(BlobTraits.None, BlobStates.None, BlobNames.Day(day) + "/", cancellationToken))
-                {
-                    names.Add(item.Name);
-                }
-            }
-            catch (Azure.RequestFailedException ex) when (ex.Status == 404)
-            {
-                return names; // no anomalies container yet: nothing was flagged
-            }
-        }
-
-        return names;
-    }
-
-    private static string AnomalyBlobName(string deviceId, string messageId, long ticks)
-        => BlobAnomalySink.BlobName(new AnomalyRecord(deviceId, messageId, new DateTimeOffset(ticks, TimeSpan.Zero), string.Empty, 0, 0, 0, Severity.None, [], QualityFlags.None, default, null));
 
     private static ModelEvaluation Evaluate(IAnomalyDetector detector, TrainingDataset dataset, int seed)
     {

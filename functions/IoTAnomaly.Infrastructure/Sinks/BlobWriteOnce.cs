@@ -32,7 +32,7 @@ internal sealed class BlobWriteOnce
     /// already existed (409 BlobAlreadyExists, or 412 when a concurrent writer won the race): the replay is a no-op.
     /// Any other failure propagates.
     /// </summary>
-    public async Task<bool> TryCreateAsync(string name, BinaryData content, IDictionary<string, string> metadata, CancellationToken cancellationToken)
+    public async Task<bool> TryCreateAsync(string name, BinaryData content, IDictionary<string, string> metadata, string contentType, CancellationToken cancellationToken)
     {
         await EnsureContainerAsync(cancellationToken);
         var blob = _container.GetBlobClient(name);
@@ -43,7 +43,7 @@ internal sealed class BlobWriteOnce
                 new BlobUploadOptions
                 {
                     Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-                    HttpHeaders = new BlobHttpHeaders { ContentType = JsonContentType },
+                    HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
                     Metadata = metadata,
                 },
                 cancellationToken);
@@ -74,7 +74,7 @@ internal sealed class BlobWriteOnce
             async (record, ct) =>
             {
                 var content = BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(record, json));
-                if (await TryCreateAsync(name(record), content, metadata(record), ct))
+                if (await TryCreateAsync(name(record), content, metadata(record), JsonContentType, ct))
                 {
                     Interlocked.Increment(ref created);
                 }

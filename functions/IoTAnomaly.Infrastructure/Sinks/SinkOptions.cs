@@ -10,4 +10,8 @@ public sealed class SinkOptions
     /// <summary>Most blob uploads of one batch in flight at once (per sink call).</summary>
     [Range(1, 256)]
     public int MaxParallelWrites { get; set; } = 16;
+
+    /// <summary>Most anomaly records in one page blob (a larger write is split into pages).</summary>
+    [Range(1, 1_000_000)]
+    public int MaxPageRecords { get; set; } = 10_000;
 }

@@ -79,6 +79,12 @@ public static class QueryEndpoints
                 return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "'to' is before 'from'");
             }
 
+            if (context.RequestServices.GetService<BufferedAnomalySink>() is { } buffer)
+            {
+                // Read-your-writes: anomalies scored before this query are stored before it reads.
+                await buffer.FlushAsync(context.RequestAborted);
+            }
+
             var stored = await sink.QueryAsync(start, end, deviceId, max, context.RequestAborted);
             return Results.Ok(stored);
         }).WithName("Anomalies");

@@ -50,6 +50,14 @@ public sealed class LocalHostOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:15:00")]
     public TimeSpan CaptureWindow { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Longest a scored anomaly waits before the anomalies sink writes it (one page per interval; 0 writes per batch).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan AnomalyFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Most anomalies buffered before a batch must write them itself (bounds memory when storage is down).</summary>
+    [Range(1, 10_000_000)]
+    public int AnomalyBufferLimit { get; set; } = 200_000;
+
     /// <summary>Train, register and promote an initial model when the registry has no champion for <c>Scoring:ModelName</c>.</summary>
     public bool BootstrapModel { get; set; } = true;
 

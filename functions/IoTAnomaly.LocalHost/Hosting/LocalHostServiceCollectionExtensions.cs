@@ -2,6 +2,7 @@ using IoTAnomaly.Core.Diagnostics;
 using IoTAnomaly.Core.Processing;
 using IoTAnomaly.Core.Simulation;
 using IoTAnomaly.Infrastructure.Models;
+using IoTAnomaly.Infrastructure.Sinks;
 using IoTAnomaly.Infrastructure.Storage;
 using IoTAnomaly.LocalHost.Api;
 using IoTAnomaly.LocalHost.Dashboard;
@@ -10,6 +11,7 @@ using IoTAnomaly.LocalHost.Run;
 using IoTAnomaly.LocalHost.Security;
 using IoTAnomaly.LocalHost.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -66,6 +68,19 @@ public static class LocalHostServiceCollectionExtensions
         services.AddSingleton<IngestService>();
         services.AddSingleton(sp => new AnomalyFeed(sp.GetRequiredService<IOptions<LocalHostOptions>>().Value.RecentAnomalies));
         services.AddSingleton<IBatchCompletionObserver>(sp => sp.GetRequiredService<AnomalyFeed>());
+        // Anomalies: one page per interval instead of one write per batch (PartitionWorkers flushes the buffer).
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<LocalHostOptions>>().Value;
+            return new BufferedAnomalySink(
+                sp.GetRequiredService<BlobAnomalySink>(),
+                sp.GetRequiredService<IOptions<SinkOptions>>().Value.MaxPageRecords,
+                options.AnomalyBufferLimit,
+                options.AnomalyFlushInterval);
+        });
+        services.Replace(ServiceDescriptor.Singleton<IAnomalySink>(sp => sp.GetRequiredService<IOptions<LocalHostOptions>>().Value.AnomalyFlushInterval > TimeSpan.Zero
+            ? sp.GetRequiredService<BufferedAnomalySink>()
+            : sp.GetRequiredService<BlobAnomalySink>()));
         services.AddSingleton<PartitionWorkers>();
         services.AddHostedService(sp => sp.GetRequiredService<PartitionWorkers>());
         services.AddSingleton<PredictService>();

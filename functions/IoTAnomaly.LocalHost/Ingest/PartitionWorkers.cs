@@ -27,8 +27,10 @@ public sealed class PartitionWorkers : IHostedService, IDisposable
     private readonly PartitionedIngest _ingest;
     private readonly TelemetryBatchHandler _handler;
     private readonly ICaptureWriter? _capture;
+    private readonly BufferedAnomalySink? _anomalies;
     private readonly int _captureMaxEvents;
     private readonly TimeSpan _captureWindow;
+    private readonly TimeSpan _anomalyWindow;
     private readonly IReadOnlyList<IBatchCompletionObserver> _observers;
     private readonly IngestStatistics _statistics;
     private readonly EventHubsBatchSettings _batching;
@@ -51,13 +53,16 @@ public sealed class PartitionWorkers : IHostedService, IDisposable
         Microsoft.Extensions.Options.IOptions<LocalHostOptions> options,
         TimeProvider time,
         ILogger<PartitionWorkers> logger,
-        ICaptureWriter? capture = null)
+        ICaptureWriter? capture = null,
+        BufferedAnomalySink? anomalies = null)
     {
         _ingest = ingest;
         _handler = handler;
         _capture = options.Value.Capture ? capture : null;
         _captureMaxEvents = options.Value.CaptureMaxEvents;
         _captureWindow = options.Value.CaptureWindow;
+        _anomalies = anomalies;
+        _anomalyWindow = options.Value.AnomalyFlushInterval;
         _observers = observers.ToArray();
         _statistics = statistics;
         _batching = batching;
@@ -76,7 +81,11 @@ public sealed class PartitionWorkers : IHostedService, IDisposable
             _captureBuffers = Enumerable.Range(0, _ingest.PartitionCount)
                 .Select(p => new CaptureBuffer(_capture, p.ToString(System.Globalization.CultureInfo.InvariantCulture), _captureMaxEvents, _captureWindow))
                 .ToArray();
-            _flusher = Task.Run(() => FlushCaptureAsync(_stopFlusher.Token), CancellationToken.None);
+        }
+
+        if (_capture is not null || _anomalies is not null)
+        {
+            _flusher = Task.Run(() => FlushBuffersAsync(_stopFlusher.Token), CancellationToken.None);
         }
 
         _workers = Enumerable.Range(0, _ingest.PartitionCount)
@@ -109,6 +118,11 @@ public sealed class PartitionWorkers : IHostedService, IDisposable
                 await FlushWithRetryAsync(_captureBuffers[p], p, cancellationToken);
             }
 
+            if (_anomalies is not null)
+            {
+                await FlushAnomaliesWithRetryAsync(_anomalies, cancellationToken);
+            }
+
             Log.IngestDrained(_logger, _ingest.Pending);
         }
         catch (OperationCanceledException)
@@ -128,10 +142,11 @@ public sealed class PartitionWorkers : IHostedService, IDisposable
         }
     }
 
-    /// <summary>Writes capture files that waited longer than the window, until stopped.</summary>
-    private async Task FlushCaptureAsync(CancellationToken stop)
+    /// <summary>Writes capture files and anomaly pages that waited longer than their windows, until stopped.</summary>
+    private async Task FlushBuffersAsync(CancellationToken stop)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Clamp(_captureWindow.TotalMilliseconds / 4, 10, 1000)), _time);
+        var window = _capture is null ? _anomalyWindow : _anomalies is null ? _captureWindow : TimeSpan.FromTicks(Math.Min(_captureWindow.Ticks, _anomalyWindow.Ticks));
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Clamp(window.TotalMilliseconds / 4, 10, 1000)), _time);
         try
         {
             while (await timer.WaitForNextTickAsync(stop))
@@ -142,6 +157,11 @@ public sealed class PartitionWorkers : IHostedService, IDisposable
                     {
                         await FlushWithRetryAsync(_captureBuffers[p], p, stop);
                     }
+                }
+
+                if (_anomalies is { IsDue: true })
+                {
+                    await FlushAnomaliesWithRetryAsync(_anomalies, stop);
                 }
             }
         }
@@ -164,6 +184,24 @@ public sealed class PartitionWorkers : IHostedService, IDisposable
             {
                 var delay = TimeSpan.FromMilliseconds(Math.Min(MaxBackoff.TotalMilliseconds, 100 * Math.Pow(2, Math.Min(attempt - 1, 10))));
                 Log.CaptureRetry(_logger, partition, buffer.Count, attempt, delay.TotalMilliseconds, ex);
+                await Task.Delay(delay, _time, cancellationToken);
+            }
+        }
+    }
+
+    private async Task FlushAnomaliesWithRetryAsync(BufferedAnomalySink buffer, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await buffer.FlushAsync(cancellationToken);
+                return;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not ObjectDisposedException)
+            {
+                var delay = TimeSpan.FromMilliseconds(Math.Min(MaxBackoff.TotalMilliseconds, 100 * Math.Pow(2, Math.Min(attempt - 1, 10))));
+                Log.AnomalyFlushRetry(_logger, buffer.Count, attempt, delay.TotalMilliseconds, ex);
                 await Task.Delay(delay, _time, cancellationToken);
             }
         }

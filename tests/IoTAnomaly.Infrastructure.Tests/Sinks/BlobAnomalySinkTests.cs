@@ -31,10 +31,10 @@ public sealed class BlobAnomalySinkTests
             T0.AddSeconds(1),
             "3");
 
-    internal static async Task<List<BlobItem>> ListAsync(BlobContainerClient container, CancellationToken cancellationToken)
+    internal static async Task<List<BlobItem>> ListAsync(BlobContainerClient container, CancellationToken cancellationToken, BlobTraits traits = BlobTraits.None)
     {
         var items = new List<BlobItem>();
-        await foreach (var item in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix: null, cancellationToken))
+        await foreach (var item in container.GetBlobsAsync(traits, BlobStates.None, prefix: null, cancellationToken))
         {
             items.Add(item);
         }
@@ -43,23 +43,31 @@ public sealed class BlobAnomalySinkTests
     }
 
     [TestMethod]
-    public async Task WriteAsync_StoresOneBlobPerAnomalyInDocumentedLayout_WhenBatchWritten()
+    public async Task WriteAsync_StoresOnePagePerReadingDayInDocumentedLayout_WhenBatchWritten()
     {
         var container = await AzuriteFixture.CreateContainerAsync("anom", TestContext.CancellationToken);
         var sink = new BlobAnomalySink(container);
-        var first = Anomaly();
-        var second = Anomaly("pump-002", "m-2", T0.AddDays(1));
+        var first = Anomaly("pump-002", "m-1");
+        var second = Anomaly("pump-001", "m-9", T0.AddHours(3));
+        var nextDay = Anomaly("pump-002", "m-2", T0.AddDays(1));
 
-        await sink.WriteAsync([first, second], TestContext.CancellationToken);
+        await sink.WriteAsync([first, second, nextDay], TestContext.CancellationToken);
 
-        var names = (await ListAsync(container, TestContext.CancellationToken)).Select(b => b.Name).Order(StringComparer.Ordinal).ToArray();
-        Assert.HasCount(2, names);
-        StringAssert.StartsWith(names[0], "2026/11/22/pump-001/");
-        StringAssert.StartsWith(names[1], "2026/11/23/pump-002/");
-        StringAssert.Matches(names[0], new System.Text.RegularExpressions.Regex("^2026/11/22/pump-001/[0-9a-f]{16}\\.json$"));
-        Assert.AreEqual(BlobAnomalySink.BlobName(first), names[0]);
+        var blobs = (await ListAsync(container, TestContext.CancellationToken, BlobTraits.Metadata)).OrderBy(b => b.Name, StringComparer.Ordinal).ToArray();
+        Assert.HasCount(2, blobs);
+        StringAssert.Matches(blobs[0].Name, new System.Text.RegularExpressions.Regex("^2026/11/22/[0-9a-f]{16}\\.ndjson$"));
+        StringAssert.Matches(blobs[1].Name, new System.Text.RegularExpressions.Regex("^2026/11/23/[0-9a-f]{16}\\.ndjson$"));
+        Assert.AreEqual(BlobAnomalySink.PageName([second, first]), blobs[0].Name, "the name depends on the keys, not their order");
+        Assert.AreEqual(T0.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture), blobs[0].Metadata["mints"]);
+        Assert.AreEqual(T0.AddHours(3).UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture), blobs[0].Metadata["maxts"]);
+        Assert.AreEqual("2", blobs[0].Metadata["count"]);
+        Assert.AreEqual("application/x-ndjson", blobs[0].Properties.ContentType);
+        var lines = (await container.GetBlobClient(blobs[0].Name).DownloadContentAsync(TestContext.CancellationToken)).Value.Content.ToString()
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.HasCount(2, lines);
+        StringAssert.Contains(lines[0], "\"deviceId\":\"pump-001\"", "records sorted by device id");
 
-        var stored = (await sink.QueryAsync(T0, T0, "pump-001", 10, TestContext.CancellationToken)).Single();
+        var stored = (await sink.QueryAsync(T0, T0, "pump-002", 10, TestContext.CancellationToken)).Single();
         Assert.AreEqual(first.DeviceId, stored.DeviceId);
         Assert.AreEqual(first.MessageId, stored.MessageId);
         Assert.AreEqual(first.Timestamp, stored.Timestamp);
@@ -79,14 +87,48 @@ public sealed class BlobAnomalySinkTests
 
         await sink.WriteAsync(batch, TestContext.CancellationToken);
         var before = (await ListAsync(container, TestContext.CancellationToken)).ToDictionary(b => b.Name, b => b.Properties.ETag);
-        var replay = batch.Select(a => a with { Score = 99, DetectedAt = T0.AddHours(1) }).ToArray();
+        var replay = batch.Reverse().Select(a => a with { Score = 99, DetectedAt = T0.AddHours(1) }).ToArray();
         await sink.WriteAsync(replay, TestContext.CancellationToken);
         var after = (await ListAsync(container, TestContext.CancellationToken)).ToDictionary(b => b.Name, b => b.Properties.ETag);
 
-        Assert.HasCount(20, before);
+        Assert.HasCount(1, before);
         CollectionAssert.AreEquivalent(before.ToArray(), after.ToArray());
         var stored = await sink.QueryAsync(T0, T0, null, 100, TestContext.CancellationToken);
+        Assert.HasCount(20, stored);
         Assert.IsTrue(stored.All(a => a.Score == 2.5), "the first write wins; a replay changes nothing");
+    }
+
+    [TestMethod]
+    public async Task QueryAsync_ReturnsEachReadingOnceFromTheFirstPage_WhenRedeliveryWasBatchedDifferently()
+    {
+        var container = await AzuriteFixture.CreateContainerAsync("anom", TestContext.CancellationToken);
+        var sink = new BlobAnomalySink(container);
+        var batch = Enumerable.Range(0, 6).Select(i => Anomaly(messageId: "r-" + i, timestamp: T0.AddSeconds(i))).ToArray();
+
+        await sink.WriteAsync(batch[..4], TestContext.CancellationToken);
+        await sink.WriteAsync(batch[2..].Select(a => a with { Score = 99 }).ToArray(), TestContext.CancellationToken);
+
+        Assert.HasCount(2, await ListAsync(container, TestContext.CancellationToken), "a different key set is a different page");
+        var stored = await sink.QueryAsync(T0, T0.AddMinutes(1), null, 100, TestContext.CancellationToken);
+        CollectionAssert.AreEqual(new[] { "r-5", "r-4", "r-3", "r-2", "r-1", "r-0" }, stored.Select(a => a.MessageId).ToArray());
+        CollectionAssert.AreEqual(new[] { 99, 99, 2.5, 2.5, 2.5, 2.5 }, stored.Select(a => a.Score).ToArray(), "readings of both pages keep the first page's record");
+        var all = await sink.ReadAllAsync(T0, T0.AddMinutes(1), TestContext.CancellationToken);
+        Assert.HasCount(6, all);
+        Assert.AreEqual(2.5, all[("pump-001", "r-3")].Score);
+    }
+
+    [TestMethod]
+    public async Task WriteAsync_SplitsIntoPagesOfAtMostMaxPageRecords_WhenBatchIsLarge()
+    {
+        var container = await AzuriteFixture.CreateContainerAsync("anom", TestContext.CancellationToken);
+        var sink = new BlobAnomalySink(container, new SinkOptions { MaxPageRecords = 4 });
+        var batch = Enumerable.Range(0, 10).Select(i => Anomaly(messageId: "p-" + i.ToString("D2", System.Globalization.CultureInfo.InvariantCulture), timestamp: T0.AddSeconds(i))).ToArray();
+
+        await sink.WriteAsync(batch, TestContext.CancellationToken);
+
+        var counts = (await ListAsync(container, TestContext.CancellationToken, BlobTraits.Metadata)).Select(b => b.Metadata["count"]).Order(StringComparer.Ordinal).ToArray();
+        CollectionAssert.AreEqual(new[] { "2", "4", "4" }, counts);
+        Assert.HasCount(10, await sink.QueryAsync(T0, T0.AddMinutes(1), null, 100, TestContext.CancellationToken));
     }
 
     [TestMethod]
@@ -98,7 +140,8 @@ public sealed class BlobAnomalySinkTests
 
         await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => sink.WriteAsync(batch, TestContext.CancellationToken)));
 
-        Assert.HasCount(10, await ListAsync(container, TestContext.CancellationToken));
+        Assert.HasCount(1, await ListAsync(container, TestContext.CancellationToken));
+        Assert.HasCount(10, await sink.QueryAsync(T0, T0, null, 100, TestContext.CancellationToken));
     }
 
     [TestMethod]
@@ -109,7 +152,53 @@ public sealed class BlobAnomalySinkTests
 
         await sink.WriteAsync([Anomaly("pump-001", "same"), Anomaly("pump-002", "same")], TestContext.CancellationToken);
 
-        Assert.HasCount(2, await ListAsync(container, TestContext.CancellationToken));
+        CollectionAssert.AreEquivalent(new[] { "pump-001", "pump-002" }, (await sink.QueryAsync(T0, T0, null, 10, TestContext.CancellationToken)).Select(a => a.DeviceId).ToArray());
+    }
+
+    [TestMethod]
+    public async Task QueryAsync_ReadsBlobsOfTheEarlierOneBlobPerAnomalyLayout()
+    {
+        var container = await AzuriteFixture.CreateContainerAsync("anom", TestContext.CancellationToken);
+        var sink = new BlobAnomalySink(container);
+        var legacy = Anomaly("pump-007", "old", T0.AddMinutes(5));
+        var json = System.Text.Json.JsonSerializer.Serialize(legacy, SinkJsonContext.Default.AnomalyRecord);
+        await container.GetBlobClient("2026/11/22/pump-007/00000000000000aa.json").UploadAsync(
+            BinaryData.FromString(json),
+            new BlobUploadOptions { Metadata = new Dictionary<string, string> { ["timestamp"] = legacy.Timestamp.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture), ["deviceid"] = "pump-007" } },
+            TestContext.CancellationToken);
+        await sink.WriteAsync([Anomaly("pump-001", "new", T0)], TestContext.CancellationToken);
+
+        var stored = await sink.QueryAsync(T0, T0.AddHours(1), null, 10, TestContext.CancellationToken);
+
+        CollectionAssert.AreEqual(new[] { "old", "new" }, stored.Select(a => a.MessageId).ToArray());
+        Assert.AreEqual(legacy.Score, stored[0].Score);
+    }
+
+    [TestMethod]
+    public async Task QueryAsync_ReturnsTheNewestAcrossManyPages_WhenCapped()
+    {
+        var container = await AzuriteFixture.CreateContainerAsync("anom", TestContext.CancellationToken);
+        var sink = new BlobAnomalySink(container, new SinkOptions { MaxParallelWrites = 3 });
+        var random = new Random(7);
+        var all = new List<AnomalyRecord>();
+        for (var page = 0; page < 25; page++)
+        {
+            // Pages whose time ranges overlap, written in no particular order.
+            var records = Enumerable.Range(0, 1 + random.Next(4))
+                .Select(i => Anomaly(random.Next(2) == 0 ? "pump-001" : "pump-002", $"g-{page}-{i}", T0.AddSeconds(random.Next(3600))))
+                .ToArray();
+            all.AddRange(records);
+            await sink.WriteAsync(records, TestContext.CancellationToken);
+        }
+
+        string[] Expected(int max, string? device) => all.Where(a => device is null || a.DeviceId == device)
+            .OrderByDescending(a => a.Timestamp).ThenBy(a => a.DeviceId, StringComparer.Ordinal).ThenBy(a => a.MessageId, StringComparer.Ordinal)
+            .Take(max).Select(a => a.MessageId).ToArray();
+        foreach (var (max, device) in new (int, string?)[] { (1, null), (5, null), (7, "pump-002"), (1000, null) })
+        {
+            var stored = await sink.QueryAsync(T0, T0.AddHours(1), device, max, TestContext.CancellationToken);
+            CollectionAssert.AreEqual(Expected(max, device), stored.Select(a => a.MessageId).ToArray(), $"max {max}, device {device}");
+        }
     }
 
     [TestMethod]
@@ -155,13 +244,15 @@ public sealed class BlobAnomalySinkTests
     }
 
     [TestMethod]
-    public void BlobName_EscapesPathCharacters_WhenDeviceIdIsUnusual()
+    public void PageName_DependsOnEveryKey_AndNotOnOrderOrScores()
     {
-        var name = BlobAnomalySink.BlobName(Anomaly("..", "m"));
-        var other = BlobAnomalySink.BlobName(Anomaly("a%2F'b?", "m"));
+        var page = new[] { Anomaly("pump-001", "a"), Anomaly("pump-002", "b") };
 
-        StringAssert.StartsWith(name, "2026/11/22/%2E%2E/");
-        StringAssert.StartsWith(other, "2026/11/22/a%252F%27b%3F/");
-        Assert.AreEqual(BlobAnomalySink.BlobName(Anomaly("..", "m")), name, "stable");
+        var name = BlobAnomalySink.PageName(page);
+
+        Assert.AreEqual(name, BlobAnomalySink.PageName([page[1] with { Score = 7 }, page[0]]));
+        Assert.AreNotEqual(name, BlobAnomalySink.PageName([page[0]]));
+        Assert.AreNotEqual(name, BlobAnomalySink.PageName([Anomaly("pump-001", "a"), Anomaly("pump-002", "c")]));
+        Assert.AreNotEqual(BlobAnomalySink.PageName([Anomaly("ab", "c")]), BlobAnomalySink.PageName([Anomaly("a", "bc")]), "keys are delimited");
     }
 }

@@ -14,7 +14,8 @@ public sealed class IngestRouteTests
     [TestMethod]
     public async Task Telemetry_StoresAnomaliesInSink_WhenStreamHasAnomalousReadings()
     {
-        await using var factory = new LocalHostFactory();
+        // A long flush interval: only the query's own flush (read-your-writes) can have stored the anomalies.
+        await using var factory = new LocalHostFactory(new Dictionary<string, string?> { ["LocalHost:AnomalyFlushInterval"] = "00:05:00" });
         factory.LoadFakeModel();
         using var client = factory.CreateApiClient();
 
@@ -42,11 +43,8 @@ public sealed class IngestRouteTests
         Assert.AreEqual(10, stats.Anomalies);
 
         var sink = factory.Get<BlobAnomalySink>();
-        var stored = await sink.QueryAsync(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(1), null, 1000, CancellationToken.None);
-        CollectionAssert.AreEquivalent(
-            Enumerable.Range(0, 200).Where(i => i % 20 == 7).Select(i => "m-" + i.ToString(CultureInfo.InvariantCulture)).ToArray(),
-            stored.Select(a => a.MessageId).ToArray());
-        Assert.IsTrue(stored.All(a => a.ModelVersion == "fake-v1" && a.TopContributors[0].Sensor == "temperature"));
+        Assert.IsEmpty(await sink.QueryAsync(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(1), null, 1000, CancellationToken.None), "buffered, not yet written");
+        Assert.AreEqual(10, factory.Get<BufferedAnomalySink>().Count);
 
         var recent = await client.GetFromJsonAsync<List<AnomalyRecord>>(new Uri("/api/anomalies?limit=5", UriKind.Relative));
         Assert.HasCount(5, recent!);
@@ -57,6 +55,12 @@ public sealed class IngestRouteTests
         CollectionAssert.AreEquivalent(new[] { "m-7", "m-27", "m-47", "m-67", "m-87", "m-107", "m-127", "m-147", "m-167", "m-187" }, fromStore!.Select(a => a.MessageId).ToArray());
         var otherDevice = await client.GetFromJsonAsync<List<AnomalyRecord>>(new Uri("/api/anomalies?deviceId=pump-001&from=" + window, UriKind.Relative));
         Assert.IsEmpty(otherDevice!);
+        var stored = await sink.QueryAsync(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(1), null, 1000, CancellationToken.None);
+        CollectionAssert.AreEquivalent(
+            Enumerable.Range(0, 200).Where(i => i % 20 == 7).Select(i => "m-" + i.ToString(CultureInfo.InvariantCulture)).ToArray(),
+            stored.Select(a => a.MessageId).ToArray());
+        Assert.IsTrue(stored.All(a => a.ModelVersion == "fake-v1" && a.TopContributors[0].Sensor == "temperature"));
+
         var devices = await client.GetFromJsonAsync<List<DeviceRow>>(new Uri("/api/devices", UriKind.Relative));
         Assert.AreEqual(200, devices!.Sum(d => d.Scored));
         Assert.AreEqual(10, devices!.Sum(d => d.Anomalies));
@@ -190,6 +194,7 @@ public sealed class IngestRouteTests
         Assert.AreEqual(30, stats.Scored);
         Assert.AreEqual(30, stats.RejectedByReason["duplicate-message"]);
         Assert.AreEqual(3, stats.Anomalies);
+        await factory.Get<BufferedAnomalySink>().FlushAsync(CancellationToken.None);
         var stored = await factory.Get<BlobAnomalySink>().QueryAsync(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(1), null, 1000, CancellationToken.None);
         CollectionAssert.AreEquivalent(new[] { "r-0", "r-10", "r-20" }, stored.Select(a => a.MessageId).ToArray());
     }

@@ -133,6 +133,7 @@ public sealed class BadInputCorpusTests
 
         if (ingestExpected.Anomalies > 0)
         {
+            await host.Get<IoTAnomaly.LocalHost.Ingest.BufferedAnomalySink>().FlushAsync(CancellationToken.None);
             var stored = await host.Get<BlobAnomalySink>().QueryAsync(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(1), deviceId: null, max: 1000, CancellationToken.None);
             Assert.IsTrue(stored.Any(a => a.DeviceId.Contains('?', StringComparison.Ordinal)), "the anomaly of a device id with special characters reached the Blob sink");
         }

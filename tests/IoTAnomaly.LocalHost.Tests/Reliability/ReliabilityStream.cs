@@ -137,9 +137,13 @@ public static class ReliabilityStream
 
         await foreach (var item in anomalies.GetBlobsAsync())
         {
+            // Pages: one JSON record per line.
             var content = await anomalies.GetBlobClient(item.Name).DownloadContentAsync();
-            using var document = JsonDocument.Parse(content.Value.Content.ToMemory());
-            ids.Add(document.RootElement.GetProperty("messageId").GetString()!);
+            foreach (var line in content.Value.Content.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                using var document = JsonDocument.Parse(line);
+                ids.Add(document.RootElement.GetProperty("messageId").GetString()!);
+            }
         }
 
         return ids;

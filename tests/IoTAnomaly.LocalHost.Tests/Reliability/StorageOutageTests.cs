@@ -27,6 +27,8 @@ public sealed class StorageOutageTests
             ["Storage:CaptureContainer"] = AzuriteFixture.UniqueName("capture"),
             ["LocalHost:CaptureWindow"] = "00:00:01",
             ["LocalHost:RecentAnomalies"] = "100000",
+            // Anomalies written with each batch, so the outage fails batches and the worker's redelivery is what is tested.
+            ["LocalHost:AnomalyFlushInterval"] = "00:00:00",
         };
         await using var factory = new LocalHostFactory(containers);
         factory.LoadFakeModel();
@@ -63,7 +65,7 @@ public sealed class StorageOutageTests
 
         var service = new BlobServiceClient(azurite.ConnectionString);
         var anomalyIds = await ReliabilityStream.AnomalyMessageIdsAsync(service.GetBlobContainerClient(containers["Storage:AnomaliesContainer"]));
-        Assert.HasCount(expectedAnomalies, anomalyIds, "one blob per anomaly, none lost, none doubled");
+        Assert.HasCount(expectedAnomalies, anomalyIds, "one stored record per anomaly, none lost, none doubled");
         Assert.HasCount(expectedAnomalies, anomalyIds.Distinct(StringComparer.Ordinal));
 
         // Capture is flushed on its window (1 s) with retries; wait for it to hold everything.
