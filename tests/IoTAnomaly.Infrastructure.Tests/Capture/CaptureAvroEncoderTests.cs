@@ -19,6 +19,8 @@ public sealed class CaptureAvroEncoderTests
 
     private static readonly Dictionary<string, string> Empty = [];
 
+    public TestContext TestContext { get; set; } = null!;
+
     private static CapturedEvent Event(long sequence, long offset, DateTimeOffset enqueued, byte[] body, IReadOnlyDictionary<string, string>? properties = null, IReadOnlyDictionary<string, string>? system = null)
         => new(sequence, offset, enqueued, body, properties ?? Empty, system ?? Empty);
 
@@ -219,6 +221,40 @@ public sealed class CaptureAvroEncoderTests
         Assert.AreEqual(0, blocks);
         Assert.IsEmpty(CaptureAvro.Read(new MemoryStream(file)));
         Assert.IsEmpty(CaptureAvro.Read(new MemoryStream(GenericRecordCaptureWriter.Write([]))));
+    }
+
+    [TestMethod]
+    public void Write_AllocatesLittleBesidesTheFile_PerEvent()
+    {
+        var events = Readings(20_000, T0);
+        _ = CaptureAvro.Write(events);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var file = CaptureAvro.Write(events);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // The returned array plus a little per block (the deflate stream); one string or boxed enumerator per event
+        // would add 20,000 × 24 bytes or more.
+        TestContext.WriteLine($"file {file.Length:N0} B, allocated {allocated:N0} B");
+        Assert.IsLessThan(file.Length + 100_000L, allocated);
+    }
+
+    [TestMethod]
+    public async Task Write_GivesCorrectFiles_WhenCalledConcurrently()
+    {
+        var inputs = Enumerable.Range(0, 8).Select(k => Readings(500 + (k * 300), T0.AddMinutes(k))).ToArray();
+
+        var files = await Task.WhenAll(inputs.Select(events => Task.Run(() => CaptureAvro.Write(events), TestContext.CancellationToken)));
+
+        for (var k = 0; k < inputs.Length; k++)
+        {
+            var records = ReadRecords(files[k], out _);
+            Assert.HasCount(inputs[k].Count, records);
+            for (var i = 0; i < records.Count; i++)
+            {
+                AssertRecord(inputs[k][i], records[i], $"file {k} event {i}");
+            }
+        }
     }
 
     [TestMethod]
