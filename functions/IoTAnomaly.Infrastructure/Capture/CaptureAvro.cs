@@ -30,21 +30,12 @@ public static class CaptureAvro
 
     public static RecordSchema Schema { get; } = (RecordSchema)Avro.Schema.Parse(SchemaJson);
 
-    /// <summary>One Avro container file (deflate, like Capture) holding <paramref name="events"/> in order.</summary>
-    public static byte[] Write(IReadOnlyList<CapturedEvent> events)
-    {
-        ArgumentNullException.ThrowIfNull(events);
-        using var stream = new MemoryStream();
-        using (var writer = DataFileWriter<GenericRecord>.OpenWriter(new GenericDatumWriter<GenericRecord>(Schema), stream, new FastDeflateCodec(), leaveOpen: true))
-        {
-            foreach (var e in events)
-            {
-                writer.Append(ToRecord(e));
-            }
-        }
-
-        return stream.ToArray();
-    }
+    /// <summary>
+    /// One Avro container file (deflate at <see cref="System.IO.Compression.CompressionLevel.Fastest"/>; Capture's
+    /// codec, any reader decodes it) holding <paramref name="events"/> in order. Encoded by hand
+    /// (<see cref="CaptureAvroEncoder"/>); <see cref="Read"/> goes through Apache.Avro.
+    /// </summary>
+    public static byte[] Write(IReadOnlyList<CapturedEvent> events) => CaptureAvroEncoder.Write(events);
 
     /// <summary>Every event of one Avro container file, in file order.</summary>
     public static IReadOnlyList<CapturedEvent> Read(Stream stream)
@@ -74,32 +65,6 @@ public static class CaptureAvro
         return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, Utc, out var iso)
             ? iso.ToUniversalTime()
             : throw new FormatException($"EnqueuedTimeUtc '{text}' is neither Capture's format nor ISO 8601.");
-    }
-
-    private static GenericRecord ToRecord(CapturedEvent e)
-    {
-        var record = new GenericRecord(Schema);
-        record.Add("SequenceNumber", e.SequenceNumber);
-        record.Add("Offset", e.Offset.ToString(CultureInfo.InvariantCulture));
-        record.Add("EnqueuedTimeUtc", FormatEnqueuedTime(e.EnqueuedTimeUtc));
-        record.Add("SystemProperties", ToMap(e.SystemProperties));
-        record.Add("Properties", ToMap(e.Properties));
-        record.Add("Body", e.Body.ToArray());
-        return record;
-    }
-
-    private static Dictionary<string, object> ToMap(IReadOnlyDictionary<string, string>? properties)
-    {
-        var map = new Dictionary<string, object>(StringComparer.Ordinal);
-        if (properties is not null)
-        {
-            foreach (var (key, value) in properties)
-            {
-                map[key] = value;
-            }
-        }
-
-        return map;
     }
 
     private static CapturedEvent FromRecord(GenericRecord record)
@@ -135,43 +100,4 @@ public static class CaptureAvro
 
         return result;
     }
-}
-
-/// <summary>
-/// Avro's <c>deflate</c> codec at <see cref="System.IO.Compression.CompressionLevel.Fastest"/> (Apache.Avro's own uses
-/// the default level, which cost the local host about 17 % of its CPU under full ingest). Files are standard
-/// <c>deflate</c> Avro: any reader decodes them with its own codec.
-/// </summary>
-internal sealed class FastDeflateCodec : Codec
-{
-    public override byte[] Compress(byte[] uncompressedData)
-    {
-        ArgumentNullException.ThrowIfNull(uncompressedData);
-        using var output = new MemoryStream();
-        using (var deflate = new System.IO.Compression.DeflateStream(output, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
-        {
-            deflate.Write(uncompressedData, 0, uncompressedData.Length);
-        }
-
-        return output.ToArray();
-    }
-
-    public override void Compress(MemoryStream inputStream, MemoryStream outputStream)
-    {
-        ArgumentNullException.ThrowIfNull(inputStream);
-        ArgumentNullException.ThrowIfNull(outputStream);
-        outputStream.SetLength(0);
-        using var deflate = new System.IO.Compression.DeflateStream(outputStream, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true);
-        deflate.Write(inputStream.GetBuffer(), 0, (int)inputStream.Length);
-    }
-
-    public override byte[] Decompress(byte[] compressedData, int length) => Library.Decompress(compressedData, length);
-
-    private static readonly Codec Library = Codec.CreateCodec(Codec.Type.Deflate);
-
-    public override string GetName() => DataFileConstants.DeflateCodec;
-
-    public override bool Equals(object? other) => other is FastDeflateCodec;
-
-    public override int GetHashCode() => DataFileConstants.DeflateCodec.GetHashCode(StringComparison.Ordinal);
 }
