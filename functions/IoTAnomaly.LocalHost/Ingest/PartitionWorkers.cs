@@ -244,37 +244,46 @@ public sealed class PartitionWorkers : IHostedService, IDisposable
     private async Task FillAsync(System.Threading.Channels.ChannelReader<QueuedEvent> reader, List<QueuedEvent> items, int max, CancellationToken abort)
     {
         var started = _time.GetTimestamp();
-        while (true)
+        CancellationTokenSource? wait = null;
+        try
         {
-            while (items.Count < max && reader.TryRead(out var item))
+            while (true)
             {
-                items.Add(item);
-            }
+                while (items.Count < max && reader.TryRead(out var item))
+                {
+                    items.Add(item);
+                }
 
-            if (items.Count >= max)
-            {
-                return;
-            }
+                if (items.Count >= max)
+                {
+                    return;
+                }
 
-            var remaining = _batching.MaxWaitTime - _time.GetElapsedTime(started);
-            if (remaining <= TimeSpan.Zero)
-            {
-                return;
-            }
+                var remaining = _batching.MaxWaitTime - _time.GetElapsedTime(started);
+                if (remaining <= TimeSpan.Zero)
+                {
+                    return;
+                }
 
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(abort);
-            wait.CancelAfter(remaining);
-            try
-            {
-                if (!await reader.WaitToReadAsync(wait.Token))
+                // One linked source per batch, re-armed for each wait (a busy partition waits several times per batch).
+                wait ??= CancellationTokenSource.CreateLinkedTokenSource(abort);
+                wait.CancelAfter(remaining);
+                try
+                {
+                    if (!await reader.WaitToReadAsync(wait.Token))
+                    {
+                        return;
+                    }
+                }
+                catch (OperationCanceledException) when (!abort.IsCancellationRequested)
                 {
                     return;
                 }
             }
-            catch (OperationCanceledException) when (!abort.IsCancellationRequested)
-            {
-                return;
-            }
+        }
+        finally
+        {
+            wait?.Dispose();
         }
     }
 

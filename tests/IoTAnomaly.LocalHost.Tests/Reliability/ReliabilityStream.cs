@@ -116,9 +116,13 @@ public static class ReliabilityStream
 
         await foreach (var item in anomalies.GetBlobsAsync())
         {
+            // Pages: one JSON record per line.
             var content = await anomalies.GetBlobClient(item.Name).DownloadContentAsync();
-            using var document = JsonDocument.Parse(content.Value.Content.ToMemory());
-            keys.Add(Key(document.RootElement));
+            foreach (var line in content.Value.Content.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                using var document = JsonDocument.Parse(line);
+                keys.Add(Key(document.RootElement));
+            }
         }
 
         return keys;
