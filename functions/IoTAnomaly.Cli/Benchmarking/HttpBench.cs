@@ -18,7 +18,8 @@ namespace IoTAnomaly.Cli.Benchmarking;
 /// <param name="Processed">Readings the host counted as received (scored + rejected) for this run.</param>
 /// <param name="Rejected">Of those, rejected (should be 0: the generated readings are valid and distinct).</param>
 /// <param name="MaxRssBytes">Largest resident set of the host process seen (when its pid was given), else 0.</param>
-public sealed record IngestBenchResult(long Readings, long Requests, long Refused, double SendSeconds, double DrainSeconds, long Processed, long Rejected, long MaxRssBytes)
+/// <param name="Anomalies">Of the processed readings, how many the host flagged as anomalies.</param>
+public sealed record IngestBenchResult(long Readings, long Requests, long Refused, double SendSeconds, double DrainSeconds, long Processed, long Rejected, long MaxRssBytes, long Anomalies)
 {
     /// <summary>Accepted readings per second of sending.</summary>
     public double AcceptedPerSecond => Readings / Math.Max(SendSeconds, 1e-9);
@@ -56,9 +57,10 @@ public sealed class HttpBench(Uri baseUri, string apiKey) : IDisposable
     public void Dispose() => _http.Dispose();
 
     /// <summary>Sends batches of <paramref name="batchSize"/> readings on <paramref name="connections"/> connections for <paramref name="duration"/>, then waits for the host to finish them.</summary>
-    public async Task<IngestBenchResult> IngestAsync(TimeSpan duration, int connections, int batchSize, int? hostPid, CancellationToken cancellationToken)
+    /// <param name="faultRate">The simulator's fault rate for the generated readings (0: a fault-free fleet).</param>
+    public async Task<IngestBenchResult> IngestAsync(TimeSpan duration, int connections, int batchSize, int? hostPid, double faultRate, CancellationToken cancellationToken)
     {
-        var templates = Templates(devices: 200, readings: 20_000);
+        var templates = Templates(devices: 200, readings: 20_000, faultRate);
         var before = await StatsAsync(cancellationToken);
         long readings = 0, requests = 0, refused = 0, maxRss = 0;
         var stopwatch = Stopwatch.StartNew();
@@ -123,13 +125,13 @@ public sealed class HttpBench(Uri baseUri, string apiKey) : IDisposable
             after = await StatsAsync(cancellationToken);
         }
 
-        return new IngestBenchResult(readings, requests, refused, sendSeconds, stopwatch.Elapsed.TotalSeconds, after.Received - before.Received, after.Rejected - before.Rejected, Interlocked.Read(ref maxRss));
+        return new IngestBenchResult(readings, requests, refused, sendSeconds, stopwatch.Elapsed.TotalSeconds, after.Received - before.Received, after.Rejected - before.Rejected, Interlocked.Read(ref maxRss), after.Anomalies - before.Anomalies);
     }
 
     /// <summary>Posts one reading to <c>/api/predict</c> at <paramref name="rate"/> requests/s (open loop: a slow answer does not delay the next request) for <paramref name="duration"/>.</summary>
     public async Task<PredictBenchResult> PredictAsync(TimeSpan duration, double rate, CancellationToken cancellationToken)
     {
-        var templates = Templates(devices: 200, readings: 5_000);
+        var templates = Templates(devices: 200, readings: 5_000, faultRate: 0);
         var latencies = new List<double>();
         var gate = new Lock();
         long failures = 0;
@@ -195,7 +197,7 @@ public sealed class HttpBench(Uri baseUri, string apiKey) : IDisposable
         return response.StatusCode == HttpStatusCode.OK;
     }
 
-    private async Task<(long Received, long Rejected, long Pending)> StatsAsync(CancellationToken cancellationToken)
+    private async Task<(long Received, long Rejected, long Pending, long Anomalies)> StatsAsync(CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/stats");
         request.Headers.Add("x-api-key", apiKey);
@@ -203,19 +205,20 @@ public sealed class HttpBench(Uri baseUri, string apiKey) : IDisposable
         response.EnsureSuccessStatusCode();
         using var document = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(cancellationToken));
         var root = document.RootElement;
-        return (root.GetProperty("received").GetInt64(), root.GetProperty("rejected").GetInt64(), root.GetProperty("pendingEvents").GetInt64());
+        return (root.GetProperty("received").GetInt64(), root.GetProperty("rejected").GetInt64(), root.GetProperty("pendingEvents").GetInt64(), root.GetProperty("anomalies").GetInt64());
     }
 
     /// <summary>
     /// Fault-free simulated readings as NDJSON line templates: <c>{"deviceId":"…","messageId":"</c> + id +
     /// <c>","timestamp":"</c> + time + <c>","readings":{…}}\n</c>.
     /// </summary>
-    private static (byte[] Prefix, byte[] Suffix)[] Templates(int devices, int readings)
+    private static (byte[] Prefix, byte[] Suffix)[] Templates(int devices, int readings, double faultRate)
     {
         var rows = new List<(string Device, double[] Values)>();
         var simulator = new FleetSimulator(new SimulatorOptions
         {
-            DeviceCount = devices, Seed = 11, StartTime = DateTimeOffset.UtcNow.AddHours(-1), RunId = "bench", FaultRate = 0, MalformedRate = 0, EnabledFaults = [],
+            DeviceCount = devices, Seed = 11, StartTime = DateTimeOffset.UtcNow.AddHours(-1), RunId = "bench", FaultRate = faultRate, MalformedRate = 0,
+            EnabledFaults = faultRate > 0 ? [FaultKind.Spike, FaultKind.LevelShift, FaultKind.StuckSensor, FaultKind.SlowDrift] : [],
         });
         while (rows.Count < readings)
         {

@@ -24,6 +24,8 @@ internal sealed class HttpBenchCommand : Command
 
     private readonly Option<double> warmup = new("--warmup") { Description = "Seconds of ingest load sent first and not measured (the host's JIT tiers up and its buffers reach their working size).", DefaultValueFactory = _ => 10 };
 
+    private readonly Option<double> faultRate = new("--fault-rate") { Description = "Fault rate of the simulated readings sent (spikes, level shifts, stuck sensors, slow drift; 0: fault-free).", DefaultValueFactory = _ => 0 };
+
     private readonly Option<int> connections = new("--connections") { Description = "Concurrent ingest connections.", DefaultValueFactory = _ => 4 };
 
     private readonly Option<int> batchSize = new("--batch-size") { Description = "Readings per ingest request (NDJSON).", DefaultValueFactory = _ => 100 };
@@ -44,6 +46,7 @@ internal sealed class HttpBenchCommand : Command
         Options.Add(mode);
         Options.Add(seconds.Require(static s => s > 0, static _ => "--seconds must be positive."));
         Options.Add(warmup.Require(static s => s >= 0, static _ => "--warmup must not be negative."));
+        Options.Add(faultRate.Require(static r => r is >= 0 and <= 1, static _ => "--fault-rate must be between 0 and 1."));
         Options.Add(connections.RequirePositive());
         Options.Add(batchSize.RequirePositive());
         Options.Add(rate.Require(static r => r > 0, static _ => "--predict-rate must be positive."));
@@ -72,16 +75,16 @@ internal sealed class HttpBenchCommand : Command
                 long warmRss = 0;
                 if (parseResult.GetValue(warmup) is > 0 and var warm)
                 {
-                    var warmed = await bench.IngestAsync(TimeSpan.FromSeconds(warm), parseResult.GetValue(connections), parseResult.GetValue(batchSize), parseResult.GetValue(pid), cancellationToken);
+                    var warmed = await bench.IngestAsync(TimeSpan.FromSeconds(warm), parseResult.GetValue(connections), parseResult.GetValue(batchSize), parseResult.GetValue(pid), parseResult.GetValue(faultRate), cancellationToken);
                     console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up (not measured): {warmed.Readings:N0} readings in {warmed.SendSeconds:F1} s ({warmed.AcceptedPerSecond:N0}/s), host max RSS {warmed.MaxRssBytes / 1048576.0:F0} MB"));
                     warmRss = warmed.MaxRssBytes;
                 }
 
-                ingest = await bench.IngestAsync(duration, parseResult.GetValue(connections), parseResult.GetValue(batchSize), parseResult.GetValue(pid), cancellationToken);
+                ingest = await bench.IngestAsync(duration, parseResult.GetValue(connections), parseResult.GetValue(batchSize), parseResult.GetValue(pid), parseResult.GetValue(faultRate), cancellationToken);
                 ingest = ingest with { MaxRssBytes = Math.Max(ingest.MaxRssBytes, warmRss) };
                 console.Out.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"ingest: {ingest.Readings:N0} readings accepted in {ingest.SendSeconds:F1} s ({ingest.AcceptedPerSecond:N0}/s), {ingest.Refused:N0} × 503 resent; host processed {ingest.Processed:N0} ({ingest.Rejected:N0} rejected) by {ingest.DrainSeconds:F1} s ({ingest.ProcessedPerSecond:N0}/s end to end); host max RSS {ingest.MaxRssBytes / 1048576.0:F0} MB"));
+                    $"ingest: {ingest.Readings:N0} readings accepted in {ingest.SendSeconds:F1} s ({ingest.AcceptedPerSecond:N0}/s), {ingest.Refused:N0} × 503 resent; host processed {ingest.Processed:N0} ({ingest.Rejected:N0} rejected, {ingest.Anomalies:N0} anomalies) by {ingest.DrainSeconds:F1} s ({ingest.ProcessedPerSecond:N0}/s end to end); host max RSS {ingest.MaxRssBytes / 1048576.0:F0} MB"));
             }
 
             if (which is "predict" or "both")
@@ -107,6 +110,7 @@ internal sealed class HttpBenchCommand : Command
                 ingestReadings = ingest?.Readings,
                 ingestProcessed = ingest?.Processed,
                 ingestRejected = ingest?.Rejected,
+                ingestAnomalies = ingest?.Anomalies,
                 ingestRefused = ingest?.Refused,
                 hostMaxRssBytes = ingest?.MaxRssBytes,
                 predictRequests = predict?.Requests,
