@@ -251,8 +251,7 @@ public sealed partial class TelemetryParser
             }
 
             i = SkipWhiteSpace(body, i + 1);
-            if (!TryScanNumber(body, ref i, out var number)
-                || (!FastDouble.TryParse(number, out values[slot]) && !TryParseFiniteDouble(number, out values[slot])))
+            if (!TryScanNumber(body, ref i, out values[slot]))
             {
                 return false;
             }
@@ -278,10 +277,6 @@ public sealed partial class TelemetryParser
         }
     }
 
-    /// <summary>What <see cref="System.Text.Json.Utf8JsonReader.TryGetDouble"/> accepts: the whole token parsed, finite.</summary>
-    private static bool TryParseFiniteDouble(ReadOnlySpan<byte> number, out double value)
-        => Utf8Parser.TryParse(number, out value, out var consumed) && consumed == number.Length && double.IsFinite(value);
-
     /// <summary>A string without escapes of printable ASCII; <paramref name="value"/> is its content.</summary>
     private static bool TryScanString(ReadOnlySpan<byte> body, ref int i, out ReadOnlySpan<byte> value)
     {
@@ -303,13 +298,19 @@ public sealed partial class TelemetryParser
         return true;
     }
 
-    /// <summary>A JSON number (<c>-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?</c>); what follows it is the caller's to check.</summary>
-    private static bool TryScanNumber(ReadOnlySpan<byte> body, ref int i, out ReadOnlySpan<byte> number)
+    /// <summary>
+    /// A JSON number (<c>-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?</c>; what follows it is the caller's to check), read in the
+    /// same pass that checks its syntax: exactly by <see cref="FastDouble"/>'s rule when that applies (what the reader
+    /// path gets from <see cref="FastDouble.TryParse"/>), else the whole token by <see cref="Utf8Parser"/> as
+    /// <see cref="System.Text.Json.Utf8JsonReader.TryGetDouble"/> reads it. False when it is not a finite double.
+    /// </summary>
+    private static bool TryScanNumber(ReadOnlySpan<byte> body, ref int i, out double value)
     {
-        number = default;
+        value = 0;
         var start = i;
         var j = i;
-        if (j < body.Length && body[j] == (byte)'-')
+        var negative = j < body.Length && body[j] == (byte)'-';
+        if (negative)
         {
             j++;
         }
@@ -319,11 +320,33 @@ public sealed partial class TelemetryParser
             return false;
         }
 
-        j = body[j] == (byte)'0' ? j + 1 : SkipDigits(body, j);
+        ulong mantissa = 0;
+        var significant = 0;
+        var exponent = 0;
+        if (body[j] == (byte)'0')
+        {
+            j++;
+        }
+        else
+        {
+            for (; j < body.Length && IsDigit(body[j]); j++)
+            {
+                mantissa = (mantissa * 10) + (uint)(body[j] - '0');
+                significant++;
+            }
+        }
+
         if (j < body.Length && body[j] == (byte)'.')
         {
-            var fraction = j + 1;
-            j = SkipDigits(body, fraction);
+            var fraction = ++j;
+            for (; j < body.Length && IsDigit(body[j]); j++)
+            {
+                var digit = (uint)(body[j] - '0');
+                significant += significant > 0 || digit != 0 ? 1 : 0;
+                mantissa = (mantissa * 10) + digit;
+                exponent--;
+            }
+
             if (j == fraction)
             {
                 return false;
@@ -333,22 +356,35 @@ public sealed partial class TelemetryParser
         if (j < body.Length && (body[j] | 0x20) == (byte)'e')
         {
             j++;
-            if (j < body.Length && (body[j] == (byte)'+' || body[j] == (byte)'-'))
+            var exponentNegative = j < body.Length && body[j] == (byte)'-';
+            if (j < body.Length && (body[j] == (byte)'+' || exponentNegative))
             {
                 j++;
             }
 
-            var exponent = j;
-            j = SkipDigits(body, exponent);
-            if (j == exponent)
+            var digits = j;
+            var power = 0;
+            for (; j < body.Length && IsDigit(body[j]); j++)
+            {
+                power = Math.Min((power * 10) + (body[j] - '0'), 100_000);
+            }
+
+            if (j == digits)
             {
                 return false;
             }
+
+            exponent += exponentNegative ? -power : power;
         }
 
-        number = body[start..j];
         i = j;
-        return true;
+        if (FastDouble.TryCompose(mantissa, significant, exponent, negative, out value))
+        {
+            return true;
+        }
+
+        var number = body[start..j];
+        return Utf8Parser.TryParse(number, out value, out var consumed) && consumed == number.Length && double.IsFinite(value);
     }
 
     /// <summary>A non-negative integer of at most 18 digits (so it fits a <see cref="long"/>), without leading zeros.</summary>
