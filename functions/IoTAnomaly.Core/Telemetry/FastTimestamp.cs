@@ -11,6 +11,10 @@ public static class FastTimestamp
 {
     private const int SecondsLength = 19; // yyyy-MM-ddTHH:mm:ss
 
+    // Days before each month (index 0 = January), in common and in leap years.
+    private static readonly int[] DaysToMonth = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 365];
+    private static readonly int[] DaysToMonthLeap = [0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335, 366];
+
     public static bool TryParse(ReadOnlySpan<byte> text, out long utcTicks)
     {
         utcTicks = 0;
@@ -22,7 +26,13 @@ public static class FastTimestamp
             return false;
         }
 
-        if (year == 0 || month is 0 or > 12 || day == 0 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+        if (year == 0 || month is 0 or > 12)
+        {
+            return false;
+        }
+
+        var daysToMonth = DateTime.IsLeapYear(year) ? DaysToMonthLeap : DaysToMonth;
+        if (day == 0 || day > daysToMonth[month] - daysToMonth[month - 1] || hour > 23 || minute > 59 || second > 59)
         {
             return false;
         }
@@ -66,7 +76,9 @@ public static class FastTimestamp
             return false;
         }
 
-        var local = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Unspecified).Ticks + fraction;
+        var y = year - 1;
+        var days = (y * 365) + (y / 4) - (y / 100) + (y / 400) + daysToMonth[month - 1] + day - 1;
+        var local = (((days * 86_400L) + (hour * 3600) + (minute * 60) + second) * TimeSpan.TicksPerSecond) + fraction;
         var utc = local - offsetTicks;
         if (utc < DateTime.MinValue.Ticks || utc > DateTime.MaxValue.Ticks)
         {

@@ -320,6 +320,8 @@ public sealed partial class TelemetryParser
             return false;
         }
 
+        // The mantissa takes every digit (it is only used when there are at most 15 significant ones, so it cannot
+        // overflow then); leading zeros are not significant.
         ulong mantissa = 0;
         var significant = 0;
         var exponent = 0;
@@ -329,28 +331,39 @@ public sealed partial class TelemetryParser
         }
         else
         {
+            var integer = j;
             for (; j < body.Length && IsDigit(body[j]); j++)
             {
                 mantissa = (mantissa * 10) + (uint)(body[j] - '0');
-                significant++;
             }
+
+            significant = j - integer;
         }
 
         if (j < body.Length && body[j] == (byte)'.')
         {
             var fraction = ++j;
+            if (significant == 0)
+            {
+                while (j < body.Length && body[j] == (byte)'0')
+                {
+                    j++;
+                }
+            }
+
+            var counted = j;
             for (; j < body.Length && IsDigit(body[j]); j++)
             {
-                var digit = (uint)(body[j] - '0');
-                significant += significant > 0 || digit != 0 ? 1 : 0;
-                mantissa = (mantissa * 10) + digit;
-                exponent--;
+                mantissa = (mantissa * 10) + (uint)(body[j] - '0');
             }
 
             if (j == fraction)
             {
                 return false;
             }
+
+            significant += j - counted;
+            exponent = fraction - j;
         }
 
         if (j < body.Length && (body[j] | 0x20) == (byte)'e')
