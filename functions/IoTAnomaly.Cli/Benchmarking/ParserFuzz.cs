@@ -43,7 +43,8 @@ public sealed record FuzzReport(
 /// </list>
 /// Properties checked for every input: the parser never throws; it produces at most one row per body byte (plus one);
 /// an accepted row has a device, a message id, finite values within the bounds and a timestamp inside the window; a
-/// rejected row has a reason code and a detail; parsing the same input again gives the same rows, bit for bit.
+/// rejected row has a reason code and a detail; parsing the same input again gives the same rows, bit for bit; and
+/// the parser without its fast path (<see cref="System.Text.Json.Utf8JsonReader"/> alone) gives the same rows too.
 /// </summary>
 public static class ParserFuzz
 {
@@ -114,10 +115,12 @@ public static class ParserFuzz
         ArgumentOutOfRangeException.ThrowIfLessThan(inputs, 1);
         var random = new Random(seed);
         var parser = new TelemetryParser(Options);
+        var readerOnly = new TelemetryParser(Options) { UseFastPath = false };
         var schema = new SensorSchema(Sensors, Enumerable.Repeat(-Bound, Sensors.Length).ToArray(), Enumerable.Repeat(Bound, Sensors.Length).ToArray());
         var nowTicks = Now.UtcTicks;
         var first = new ReadingBatch();
         var second = new ReadingBatch();
+        var third = new ReadingBatch();
         var devices = new DeviceTable(Options.MaxDevices);
         var byReason = new SortedDictionary<string, long>(StringComparer.Ordinal);
         var byCase = new SortedDictionary<string, long>(StringComparer.Ordinal);
@@ -156,6 +159,8 @@ public static class ParserFuzz
                 parser.Parse(telemetryEvent, 0, schema, devices, first, nowTicks);
                 second.Reset(schema.Count);
                 parser.Parse(telemetryEvent, 0, schema, devices, second, nowTicks);
+                third.Reset(schema.Count);
+                readerOnly.Parse(telemetryEvent, 0, schema, devices, third, nowTicks);
             }
             catch (Exception e)
             {
@@ -194,6 +199,11 @@ public static class ParserFuzz
             if (Difference(first, second) is { } difference)
             {
                 Fail("deterministic", difference);
+            }
+
+            if (Difference(first, third) is { } fastPathDifference)
+            {
+                Fail("fast-path-same-as-reader", fastPathDifference);
             }
 
             if (CheckOracle(input, first) is { } wrong)
@@ -245,6 +255,7 @@ public static class ParserFuzz
         return null;
     }
 
+    /// <summary>The first field in which two parses' rows differ (a rejected row's values are scratch, not compared).</summary>
     private static string? Difference(ReadingBatch a, ReadingBatch b)
     {
         if (a.Count != b.Count)
@@ -257,6 +268,12 @@ public static class ParserFuzz
             if (a.Reasons[row] != b.Reasons[row] || a.MessageKeys[row] != b.MessageKeys[row] || a.TimestampTicks[row] != b.TimestampTicks[row])
             {
                 return $"row {row}: {a.Reasons[row]} then {b.Reasons[row]}";
+            }
+
+            if (a.Details[row] != b.Details[row] || a.RawPayloads[row] != b.RawPayloads[row] || a.GetDeviceId(row) != b.GetDeviceId(row)
+                || a.KeyKinds[row] != b.KeyKinds[row] || a.GetMessageId(row) != b.GetMessageId(row) || a.PositionsInEvent[row] != b.PositionsInEvent[row])
+            {
+                return $"row {row}: detail, payload, device, message id or position differ ({a.Details[row]} / {b.Details[row]})";
             }
 
             if (a.Reasons[row] == RejectReason.None && !a.GetValues(row).SequenceEqual(b.GetValues(row)))

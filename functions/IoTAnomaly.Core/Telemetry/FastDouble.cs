@@ -102,8 +102,18 @@ public static class FastDouble
             exponent += expNegative ? -exp : exp;
         }
 
-        if (i != text.Length || exponent < -22 || exponent > 22)
+        return i == text.Length && TryCompose(mantissa, digits, exponent, negative, out value);
+    }
+
+    /// <summary>
+    /// The exact value of <c>±mantissa × 10^exponent</c> when Clinger's fast path applies (at most 15 significant
+    /// digits, power of ten within ±22); for scanners that have already split a number into those parts.
+    /// </summary>
+    internal static bool TryCompose(ulong mantissa, int significantDigits, int exponent, bool negative, out double value)
+    {
+        if (significantDigits > 15 || exponent < -22 || exponent > 22)
         {
+            value = 0;
             return false;
         }
 

@@ -139,6 +139,16 @@ public sealed class ReadingBatch
 
     internal void Commit() => Count++;
 
+    /// <summary>Drops the rows from <paramref name="count"/> on (a parse that gave its body back).</summary>
+    internal void Truncate(int count)
+    {
+        Array.Clear(Devices, count, Count - count);
+        Array.Clear(Details, count, Count - count);
+        Array.Clear(RawPayloads, count, Count - count);
+        Array.Clear(RejectedDeviceIds, count, Count - count);
+        Count = count;
+    }
+
     internal int ArenaMark => _arenaLength;
 
     internal void RewindArena(int mark) => _arenaLength = mark;

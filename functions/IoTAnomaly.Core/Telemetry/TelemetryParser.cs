@@ -5,13 +5,14 @@ using System.Text.Json;
 namespace IoTAnomaly.Core.Telemetry;
 
 /// <summary>
-/// Parses UTF-8 telemetry straight into a <see cref="ReadingBatch"/> with <see cref="Utf8JsonReader"/>: no intermediate
-/// strings and no DOM per reading. Accepts one reading, a JSON array of readings, NDJSON (several top-level values),
-/// and the Event Hubs REST batch format (<c>[{"Body": "&lt;json&gt;", "UserProperties": {…}, "BrokerProperties": {…}}]</c>).
+/// Parses UTF-8 telemetry straight into a <see cref="ReadingBatch"/>: no intermediate strings and no DOM per reading.
+/// Bodies of canonical readings take a hand-written scanner (<see cref="TryParseFast"/>); every other body, and every
+/// body the scanner gives back, takes <see cref="Utf8JsonReader"/>. Accepts one reading, a JSON array of readings,
+/// NDJSON (several top-level values), and the Event Hubs REST batch format (<c>[{"Body": "&lt;json&gt;", "UserProperties": {…}, "BrokerProperties": {…}}]</c>).
 /// Validates while it parses; every reading, and every unparseable remainder, becomes exactly one row.
 /// Thread-safe (stateless apart from options).
 /// </summary>
-public sealed class TelemetryParser
+public sealed partial class TelemetryParser
 {
     private const int MaxDepth = 32;
     private const string IotHubDeviceIdProperty = "iothub-connection-device-id";
@@ -32,16 +33,7 @@ public sealed class TelemetryParser
         ArgumentNullException.ThrowIfNull(devices);
         ArgumentNullException.ThrowIfNull(batch);
         var body = telemetryEvent.Body.Span;
-        var context = new Context(
-            schema,
-            devices,
-            batch,
-            eventIndex,
-            nowTicks,
-            telemetryEvent.SystemDeviceId,
-            telemetryEvent.SequenceNumber,
-            telemetryEvent.MessageId is null ? null : Encoding.UTF8.GetBytes(telemetryEvent.MessageId));
-
+        var context = CreateContext(telemetryEvent, eventIndex, schema, devices, batch, nowTicks);
         if (body.Length > _options.MaxEventBytes)
         {
             AddReject(ref context, RejectReason.BodyTooLarge, body, $"Event body is {body.Length} bytes; the limit is {_options.MaxEventBytes}.");
@@ -51,11 +43,34 @@ public sealed class TelemetryParser
         ParseValues(body, ref context, allowEnvelope: true);
     }
 
+    /// <summary>Test seam: parses a body on the fast path alone. False, and no row in the batch, when it gives the body back.</summary>
+    internal bool TryParseFastOnly(in TelemetryEvent telemetryEvent, int eventIndex, SensorSchema schema, DeviceTable devices, ReadingBatch batch, long nowTicks)
+    {
+        var context = CreateContext(telemetryEvent, eventIndex, schema, devices, batch, nowTicks);
+        return telemetryEvent.Body.Length <= _options.MaxEventBytes && TryParseFast(telemetryEvent.Body.Span, ref context);
+    }
+
+    private static Context CreateContext(in TelemetryEvent telemetryEvent, int eventIndex, SensorSchema schema, DeviceTable devices, ReadingBatch batch, long nowTicks)
+        => new(
+            schema,
+            devices,
+            batch,
+            eventIndex,
+            nowTicks,
+            telemetryEvent.SystemDeviceId,
+            telemetryEvent.SequenceNumber,
+            telemetryEvent.MessageId is null ? null : Encoding.UTF8.GetBytes(telemetryEvent.MessageId));
+
     private void ParseValues(ReadOnlySpan<byte> body, ref Context context, bool allowEnvelope)
     {
         if (body.Trim(" \t\r\n"u8).IsEmpty)
         {
             AddReject(ref context, RejectReason.MalformedJson, body, "The body is empty.");
+            return;
+        }
+
+        if (UseFastPath && TryParseFast(body, ref context))
+        {
             return;
         }
 
@@ -129,32 +144,15 @@ public sealed class TelemetryParser
     {
         var batch = context.Batch;
         var schema = context.Schema;
-        var row = batch.Reserve();
+        var fields = new ReadingFields(batch.Reserve());
         var arenaMark = batch.ArenaMark;
-        var values = batch.GetValues(row);
-        var reason = RejectReason.None;
-        string? detail = null;
-        ulong seenSensors = 0;
+        var values = batch.GetValues(fields.Row);
         var seenProperties = 0;
-        int deviceOffset = -1, deviceLength = 0;
-        int messageOffset = -1, messageLength = 0;
-        long sequence = long.MinValue;
-        long timestampTicks = 0;
-        var hasReadings = false;
         var isEnvelope = false;
         byte[]? envelopeBody = null;
         var envelopeBodyLength = 0;
         string? envelopeDeviceId = null;
         byte[]? envelopeMessageId = null;
-
-        void Fail(RejectReason r, string d, ref RejectReason current, ref string? currentDetail)
-        {
-            if (current == RejectReason.None)
-            {
-                current = r;
-                currentDetail = d;
-            }
-        }
 
         try
         {
@@ -167,7 +165,7 @@ public sealed class TelemetryParser
                     var bit = 1 << (int)property;
                     if ((seenProperties & bit) != 0)
                     {
-                        Fail(RejectReason.DuplicateProperty, $"Property '{property}' appears twice.", ref reason, ref detail);
+                        fields.Fail(RejectReason.DuplicateProperty, $"Property '{property}' appears twice.");
                     }
 
                     seenProperties |= bit;
@@ -178,57 +176,57 @@ public sealed class TelemetryParser
                     case Property.DeviceId:
                         if (reader.TokenType != JsonTokenType.String)
                         {
-                            Fail(RejectReason.InvalidDeviceId, "deviceId must be a string.", ref reason, ref detail);
+                            fields.Fail(RejectReason.InvalidDeviceId, "deviceId must be a string.");
                             reader.Skip();
                             break;
                         }
 
-                        deviceOffset = StoreString(ref reader, batch, out deviceLength);
+                        fields.DeviceOffset = StoreString(ref reader, batch, out fields.DeviceLength);
                         break;
                     case Property.Timestamp:
                         if (reader.TokenType != JsonTokenType.String || !reader.TryGetDateTimeOffset(out var timestamp))
                         {
-                            Fail(RejectReason.InvalidTimestamp, "timestamp must be an ISO 8601 date-time string.", ref reason, ref detail);
+                            fields.Fail(RejectReason.InvalidTimestamp, "timestamp must be an ISO 8601 date-time string.");
                             reader.Skip();
                             break;
                         }
 
-                        timestampTicks = timestamp.UtcTicks;
+                        fields.TimestampTicks = timestamp.UtcTicks;
                         break;
                     case Property.MessageId:
                         if (reader.TokenType != JsonTokenType.String)
                         {
-                            Fail(RejectReason.InvalidMessageId, "messageId must be a string.", ref reason, ref detail);
+                            fields.Fail(RejectReason.InvalidMessageId, "messageId must be a string.");
                             reader.Skip();
                             break;
                         }
 
-                        messageOffset = StoreString(ref reader, batch, out messageLength);
-                        if (messageLength == 0 || messageLength > _options.MaxMessageIdLength)
+                        fields.MessageOffset = StoreString(ref reader, batch, out fields.MessageLength);
+                        if (fields.MessageLength == 0 || fields.MessageLength > _options.MaxMessageIdLength)
                         {
-                            Fail(RejectReason.InvalidMessageId, $"messageId must have 1 to {_options.MaxMessageIdLength} bytes.", ref reason, ref detail);
+                            fields.Fail(RejectReason.InvalidMessageId, $"messageId must have 1 to {_options.MaxMessageIdLength} bytes.");
                         }
 
                         break;
                     case Property.Sequence:
-                        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out sequence) || sequence < 0)
+                        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out fields.Sequence) || fields.Sequence < 0)
                         {
-                            Fail(RejectReason.InvalidMessageId, "sequence must be a non-negative integer.", ref reason, ref detail);
-                            sequence = long.MinValue;
+                            fields.Fail(RejectReason.InvalidMessageId, "sequence must be a non-negative integer.");
+                            fields.Sequence = long.MinValue;
                             reader.Skip();
                         }
 
                         break;
                     case Property.Readings:
-                        hasReadings = true;
+                        fields.HasReadings = true;
                         if (reader.TokenType != JsonTokenType.StartObject)
                         {
-                            Fail(RejectReason.MissingReadings, "readings must be an object of sensor name to number.", ref reason, ref detail);
+                            fields.Fail(RejectReason.MissingReadings, "readings must be an object of sensor name to number.");
                             reader.Skip();
                             break;
                         }
 
-                        ParseReadings(ref reader, schema, values, ref seenSensors, ref reason, ref detail);
+                        ParseReadings(ref reader, schema, values, ref fields.SeenSensors, ref fields.Reason, ref fields.Detail);
                         break;
                     case Property.Body when allowEnvelope:
                         isEnvelope = true;
@@ -249,7 +247,7 @@ public sealed class TelemetryParser
                         }
                         else
                         {
-                            Fail(RejectReason.InvalidShape, "Body must be a JSON string holding the event body.", ref reason, ref detail);
+                            fields.Fail(RejectReason.InvalidShape, "Body must be a JSON string holding the event body.");
                             reader.Skip();
                         }
 
@@ -274,7 +272,7 @@ public sealed class TelemetryParser
                 batch.RewindArena(arenaMark);
                 if (envelopeBody is null)
                 {
-                    AddReject(ref context, reason == RejectReason.None ? RejectReason.InvalidShape : reason, Slice(body, start, reader), detail ?? "Event Hubs batch element without a Body.");
+                    AddReject(ref context, fields.Reason == RejectReason.None ? RejectReason.InvalidShape : fields.Reason, Slice(body, start, reader), fields.Detail ?? "Event Hubs batch element without a Body.");
                     return;
                 }
 
@@ -289,142 +287,7 @@ public sealed class TelemetryParser
                 return;
             }
 
-            // A reading: finish validation and commit the row.
-            var position = context.Position++;
-            var raw = Slice(body, start, reader);
-            DeviceEntry? device = null;
-            if (reason == RejectReason.None)
-            {
-                if (deviceOffset >= 0)
-                {
-                    var id = batch.Arena(deviceOffset, deviceLength);
-                    if (!IsValidDeviceId(id, _options.MaxDeviceIdLength))
-                    {
-                        Fail(RejectReason.InvalidDeviceId, $"deviceId must have 1 to {_options.MaxDeviceIdLength} characters from A-Z a-z 0-9 - . % _ * ? ! ( ) , : = @ $ '.", ref reason, ref detail);
-                    }
-                    else
-                    {
-                        device = context.Devices.GetOrAdd(id);
-                        if (device is null)
-                        {
-                            Fail(RejectReason.TooManyDevices, "The device table is full.", ref reason, ref detail);
-                        }
-                    }
-                }
-                else if (context.FallbackDeviceId is { } fallback)
-                {
-                    if (!IsValidDeviceId(fallback, _options.MaxDeviceIdLength))
-                    {
-                        Fail(RejectReason.InvalidDeviceId, "The iothub-connection-device-id property is not a valid device id.", ref reason, ref detail);
-                    }
-                    else
-                    {
-                        device = context.Devices.GetOrAdd(fallback.AsSpan());
-                        if (device is null)
-                        {
-                            Fail(RejectReason.TooManyDevices, "The device table is full.", ref reason, ref detail);
-                        }
-                    }
-                }
-                else
-                {
-                    Fail(RejectReason.MissingDeviceId, "No deviceId in the reading and no iothub-connection-device-id on the event.", ref reason, ref detail);
-                }
-            }
-
-            if (reason == RejectReason.None)
-            {
-                if (timestampTicks == 0)
-                {
-                    Fail(RejectReason.MissingTimestamp, "timestamp is required.", ref reason, ref detail);
-                }
-                else if (timestampTicks - context.NowTicks > _options.MaxFutureSkew.Ticks)
-                {
-                    Fail(RejectReason.TimestampInFuture, $"timestamp is more than {_options.MaxFutureSkew} ahead of this host's clock.", ref reason, ref detail);
-                }
-                else if (context.NowTicks - timestampTicks > _options.MaxAge.Ticks)
-                {
-                    Fail(RejectReason.TimestampTooOld, $"timestamp is older than {_options.MaxAge}.", ref reason, ref detail);
-                }
-            }
-
-            if (reason == RejectReason.None)
-            {
-                if (!hasReadings)
-                {
-                    Fail(RejectReason.MissingReadings, "readings is required.", ref reason, ref detail);
-                }
-                else if (seenSensors != AllSensors(schema.Count))
-                {
-                    var missing = System.Numerics.BitOperations.TrailingZeroCount(~seenSensors & AllSensors(schema.Count));
-                    Fail(RejectReason.MissingSensorValue, $"Sensor '{schema.Names[missing]}' is missing.", ref reason, ref detail);
-                }
-                else
-                {
-                    for (var i = 0; i < values.Length; i++)
-                    {
-                        var v = values[i];
-                        if (v < schema.Min[i] || v > schema.Max[i])
-                        {
-                            Fail(RejectReason.OutOfBounds, $"Sensor '{schema.Names[i]}' = {v} is outside its physical bounds [{schema.Min[i]}, {schema.Max[i]}].", ref reason, ref detail);
-                            break;
-                        }
-                    }
-                }
-            }
-
-            batch.Devices[row] = device;
-            batch.TimestampTicks[row] = timestampTicks;
-            batch.Sequences[row] = sequence;
-            batch.EventIndexes[row] = context.EventIndex;
-            batch.PositionsInEvent[row] = position;
-            batch.Reasons[row] = reason;
-            var deviceHash = device?.IdHash ?? 0UL;
-            if (messageOffset >= 0 && messageLength > 0)
-            {
-                batch.KeyKinds[row] = MessageKeyKind.MessageId;
-                batch.SetMessageId(row, messageOffset, messageLength);
-                batch.MessageKeys[row] = Hash64.Combine(deviceHash, Hash64.Compute(batch.Arena(messageOffset, messageLength), 0x6D7367));
-            }
-            else if (sequence != long.MinValue)
-            {
-                batch.KeyKinds[row] = MessageKeyKind.Sequence;
-                batch.MessageKeys[row] = Hash64.Combine(deviceHash, Hash64.Mix((ulong)sequence ^ 0x7365710000000000UL));
-            }
-            else if (context.FallbackMessageId is { } envelopeId && position == context.EnvelopeFirstPosition)
-            {
-                var offset = batch.Store(envelopeId);
-                batch.KeyKinds[row] = MessageKeyKind.MessageId;
-                batch.SetMessageId(row, offset, envelopeId.Length);
-                batch.MessageKeys[row] = Hash64.Combine(deviceHash, Hash64.Compute(envelopeId, 0x6D7367));
-            }
-            else if (context.EventSequence is { } eventSequence)
-            {
-                batch.KeyKinds[row] = MessageKeyKind.EventPosition;
-                batch.SetEventSequence(row, eventSequence);
-                batch.MessageKeys[row] = Hash64.Combine(deviceHash, Hash64.Combine((ulong)eventSequence, (ulong)position));
-            }
-            else
-            {
-                batch.KeyKinds[row] = MessageKeyKind.ContentHash;
-                batch.MessageKeys[row] = Hash64.Combine(deviceHash, Hash64.Compute(raw, 0x726177));
-            }
-
-            if (reason != RejectReason.None)
-            {
-                batch.Details[row] = detail;
-                batch.RawPayloads[row] = ToPayload(raw);
-                if (device is null && deviceOffset >= 0)
-                {
-                    batch.RejectedDeviceIds[row] = Encoding.UTF8.GetString(batch.Arena(deviceOffset, Math.Min(deviceLength, 256)));
-                }
-                else if (device is null)
-                {
-                    batch.RejectedDeviceIds[row] = context.FallbackDeviceId;
-                }
-            }
-
-            batch.Commit();
+            CommitReading(ref context, ref fields, Slice(body, start, reader));
         }
         finally
         {
@@ -435,20 +298,168 @@ public sealed class TelemetryParser
         }
     }
 
-    private static Property ReadPropertyName(ref Utf8JsonReader reader)
+    /// <summary>
+    /// Finishes a reading both parsers scanned into <paramref name="fields"/> (its row reserved, its strings in the
+    /// batch arena, its values in the row): the validations that need the whole object, the message key, and the
+    /// commit of the row. The one place a reading's outcome is decided, so both parsers decide alike.
+    /// </summary>
+    /// <param name="raw">The reading object's bytes, from its <c>{</c> to its <c>}</c>.</param>
+    private void CommitReading(ref Context context, ref ReadingFields fields, ReadOnlySpan<byte> raw)
     {
-        if (reader.ValueIsEscaped || reader.HasValueSequence)
+        var batch = context.Batch;
+        var schema = context.Schema;
+        var row = fields.Row;
+        var position = context.Position++;
+        DeviceEntry? device = null;
+        if (fields.Reason == RejectReason.None)
         {
-            return ReadPropertyNameSlow(ref reader);
+            if (fields.DeviceOffset >= 0)
+            {
+                var id = batch.Arena(fields.DeviceOffset, fields.DeviceLength);
+                if (!IsValidDeviceId(id, _options.MaxDeviceIdLength))
+                {
+                    fields.Fail(RejectReason.InvalidDeviceId, $"deviceId must have 1 to {_options.MaxDeviceIdLength} characters from A-Z a-z 0-9 - . % _ * ? ! ( ) , : = @ $ '.");
+                }
+                else
+                {
+                    device = context.Devices.GetOrAdd(id);
+                    if (device is null)
+                    {
+                        fields.Fail(RejectReason.TooManyDevices, "The device table is full.");
+                    }
+                }
+            }
+            else if (context.FallbackDeviceId is { } fallback)
+            {
+                if (!IsValidDeviceId(fallback, _options.MaxDeviceIdLength))
+                {
+                    fields.Fail(RejectReason.InvalidDeviceId, "The iothub-connection-device-id property is not a valid device id.");
+                }
+                else
+                {
+                    device = context.Devices.GetOrAdd(fallback.AsSpan());
+                    if (device is null)
+                    {
+                        fields.Fail(RejectReason.TooManyDevices, "The device table is full.");
+                    }
+                }
+            }
+            else
+            {
+                fields.Fail(RejectReason.MissingDeviceId, "No deviceId in the reading and no iothub-connection-device-id on the event.");
+            }
         }
 
-        // Dispatch on the first byte and the length, then confirm: one comparison per property on the hot path.
-        var name = reader.ValueSpan;
+        var timestampTicks = fields.TimestampTicks;
+        if (fields.Reason == RejectReason.None)
+        {
+            if (timestampTicks == 0)
+            {
+                fields.Fail(RejectReason.MissingTimestamp, "timestamp is required.");
+            }
+            else if (timestampTicks - context.NowTicks > _options.MaxFutureSkew.Ticks)
+            {
+                fields.Fail(RejectReason.TimestampInFuture, $"timestamp is more than {_options.MaxFutureSkew} ahead of this host's clock.");
+            }
+            else if (context.NowTicks - timestampTicks > _options.MaxAge.Ticks)
+            {
+                fields.Fail(RejectReason.TimestampTooOld, $"timestamp is older than {_options.MaxAge}.");
+            }
+        }
+
+        if (fields.Reason == RejectReason.None)
+        {
+            if (!fields.HasReadings)
+            {
+                fields.Fail(RejectReason.MissingReadings, "readings is required.");
+            }
+            else if (fields.SeenSensors != AllSensors(schema.Count))
+            {
+                var missing = System.Numerics.BitOperations.TrailingZeroCount(~fields.SeenSensors & AllSensors(schema.Count));
+                fields.Fail(RejectReason.MissingSensorValue, $"Sensor '{schema.Names[missing]}' is missing.");
+            }
+            else
+            {
+                var values = batch.GetValues(row);
+                for (var i = 0; i < values.Length; i++)
+                {
+                    var v = values[i];
+                    if (v < schema.Min[i] || v > schema.Max[i])
+                    {
+                        fields.Fail(RejectReason.OutOfBounds, $"Sensor '{schema.Names[i]}' = {v} is outside its physical bounds [{schema.Min[i]}, {schema.Max[i]}].");
+                        break;
+                    }
+                }
+            }
+        }
+
+        var sequence = fields.Sequence;
+        batch.Devices[row] = device;
+        batch.TimestampTicks[row] = timestampTicks;
+        batch.Sequences[row] = sequence;
+        batch.EventIndexes[row] = context.EventIndex;
+        batch.PositionsInEvent[row] = position;
+        batch.Reasons[row] = fields.Reason;
+        var deviceHash = device?.IdHash ?? 0UL;
+        if (fields.MessageOffset >= 0 && fields.MessageLength > 0)
+        {
+            batch.KeyKinds[row] = MessageKeyKind.MessageId;
+            batch.SetMessageId(row, fields.MessageOffset, fields.MessageLength);
+            batch.MessageKeys[row] = Hash64.Combine(deviceHash, Hash64.Compute(batch.Arena(fields.MessageOffset, fields.MessageLength), 0x6D7367));
+        }
+        else if (sequence != long.MinValue)
+        {
+            batch.KeyKinds[row] = MessageKeyKind.Sequence;
+            batch.MessageKeys[row] = Hash64.Combine(deviceHash, Hash64.Mix((ulong)sequence ^ 0x7365710000000000UL));
+        }
+        else if (context.FallbackMessageId is { } envelopeId && position == context.EnvelopeFirstPosition)
+        {
+            var offset = batch.Store(envelopeId);
+            batch.KeyKinds[row] = MessageKeyKind.MessageId;
+            batch.SetMessageId(row, offset, envelopeId.Length);
+            batch.MessageKeys[row] = Hash64.Combine(deviceHash, Hash64.Compute(envelopeId, 0x6D7367));
+        }
+        else if (context.EventSequence is { } eventSequence)
+        {
+            batch.KeyKinds[row] = MessageKeyKind.EventPosition;
+            batch.SetEventSequence(row, eventSequence);
+            batch.MessageKeys[row] = Hash64.Combine(deviceHash, Hash64.Combine((ulong)eventSequence, (ulong)position));
+        }
+        else
+        {
+            batch.KeyKinds[row] = MessageKeyKind.ContentHash;
+            batch.MessageKeys[row] = Hash64.Combine(deviceHash, Hash64.Compute(raw, 0x726177));
+        }
+
+        if (fields.Reason != RejectReason.None)
+        {
+            batch.Details[row] = fields.Detail;
+            batch.RawPayloads[row] = ToPayload(raw);
+            if (device is null && fields.DeviceOffset >= 0)
+            {
+                batch.RejectedDeviceIds[row] = Encoding.UTF8.GetString(batch.Arena(fields.DeviceOffset, Math.Min(fields.DeviceLength, 256)));
+            }
+            else if (device is null)
+            {
+                batch.RejectedDeviceIds[row] = context.FallbackDeviceId;
+            }
+        }
+
+        batch.Commit();
+    }
+
+    private static Property ReadPropertyName(ref Utf8JsonReader reader)
+        => reader.ValueIsEscaped || reader.HasValueSequence ? ReadPropertyNameSlow(ref reader) : MatchProperty(reader.ValueSpan);
+
+    /// <summary>The property an unescaped UTF-8 name stands for.</summary>
+    private static Property MatchProperty(ReadOnlySpan<byte> name)
+    {
         if (name.IsEmpty)
         {
             return Property.Other;
         }
 
+        // Dispatch on the first byte, then confirm: one comparison per property on the hot path.
         return name[0] switch
         {
             (byte)'d' when name.SequenceEqual("deviceId"u8) => Property.DeviceId,
@@ -723,6 +734,34 @@ public sealed class TelemetryParser
     }
 
     private static string? Truncate(string? s, int max) => s is null || s.Length <= max ? s : s[..max] + "…";
+
+    /// <summary>
+    /// What the scan of one reading object found: its reserved row, where its ids lie in the batch arena, its
+    /// timestamp, message sequence and sensors seen, and the first failure (first found wins).
+    /// </summary>
+    private struct ReadingFields(int row)
+    {
+        public readonly int Row = row;
+        public RejectReason Reason;
+        public string? Detail;
+        public int DeviceOffset = -1;
+        public int DeviceLength;
+        public int MessageOffset = -1;
+        public int MessageLength;
+        public long Sequence = long.MinValue;
+        public long TimestampTicks;
+        public bool HasReadings;
+        public ulong SeenSensors;
+
+        public void Fail(RejectReason reason, string detail)
+        {
+            if (Reason == RejectReason.None)
+            {
+                Reason = reason;
+                Detail = detail;
+            }
+        }
+    }
 
     private enum Property
     {
