@@ -22,7 +22,7 @@ internal sealed class HttpBenchCommand : Command
 
     private readonly Option<double> seconds = new("--seconds") { Description = "Duration of each part.", DefaultValueFactory = _ => 20 };
 
-    private readonly Option<double> warmup = new("--warmup") { Description = "Seconds of ingest load sent first and not measured (the host's JIT tiers up and its buffers reach their working size).", DefaultValueFactory = _ => 10 };
+    private readonly Option<double> warmup = new("--warmup") { Description = "Seconds of the same load (ingest, predict) sent first and not measured: the host's JIT tiers up and its buffers reach their working size.", DefaultValueFactory = _ => 10 };
 
     private readonly Option<double> faultRate = new("--fault-rate") { Description = "Fault rate of the simulated readings sent (spikes, level shifts, stuck sensors, slow drift; 0: fault-free).", DefaultValueFactory = _ => 0 };
 
@@ -89,6 +89,12 @@ internal sealed class HttpBenchCommand : Command
 
             if (which is "predict" or "both")
             {
+                if (parseResult.GetValue(warmup) is > 0 and var warm)
+                {
+                    var warmed = await bench.PredictAsync(TimeSpan.FromSeconds(warm), parseResult.GetValue(rate), cancellationToken);
+                    console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up (not measured): {warmed.Requests:N0} predict requests, p99 {warmed.P99Ms:F2} ms"));
+                }
+
                 predict = await bench.PredictAsync(duration, parseResult.GetValue(rate), cancellationToken);
                 console.Out.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
