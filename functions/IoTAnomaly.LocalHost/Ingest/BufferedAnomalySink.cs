@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using IoTAnomaly.Core.Processing;
 using IoTAnomaly.LocalHost.Hosting;
 
@@ -7,7 +6,7 @@ namespace IoTAnomaly.LocalHost.Ingest;
 /// <summary>
 /// The local host's <see cref="IAnomalySink"/>: collects the anomalies of every partition's batches and writes them to
 /// the Blob sink as one page per <see cref="LocalHostOptions.AnomalyFlushInterval"/> (or sooner, when
-/// <c>Sinks:MaxPageRecords</c> are waiting), so a busy fleet's false alarms cost one storage write per interval instead
+/// <c>pageSize</c> anomalies wait), so a busy fleet's false alarms cost one storage write per interval instead
 /// of one per batch. <see cref="PartitionWorkers"/> flushes it on its timer (retrying a failed write until it
 /// succeeds: the anomalies stay buffered) and once more after draining on stop; <c>GET /api/anomalies</c> with a time
 /// window flushes it first, so a query sees every anomaly scored before it. Buffering is bounded: when
@@ -17,99 +16,25 @@ namespace IoTAnomaly.LocalHost.Ingest;
 /// </summary>
 public sealed class BufferedAnomalySink(IAnomalySink inner, int pageSize, int limit, TimeSpan maxAge) : IAnomalySink, IDisposable
 {
-    private readonly Lock _gate = new();
-    private readonly SemaphoreSlim _flush = new(1, 1);
-    private List<AnomalyRecord> _pending = [];
-    private long _firstBuffered;
+    private readonly FlushBuffer<AnomalyRecord> _buffer = new((pending, ct) => inner.WriteAsync(pending, ct), pageSize, maxAge);
 
     /// <summary>Anomalies waiting to be written.</summary>
-    public int Count
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _pending.Count;
-            }
-        }
-    }
+    public int Count => _buffer.Count;
 
     /// <summary>True when anomalies waited longer than the interval, or a page is full.</summary>
-    public bool IsDue
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _pending.Count >= pageSize || (_pending.Count > 0 && Stopwatch.GetElapsedTime(_firstBuffered) >= maxAge);
-            }
-        }
-    }
+    public bool IsDue => _buffer.IsDue;
 
     public async Task WriteAsync(IReadOnlyList<AnomalyRecord> anomalies, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(anomalies);
-        if (anomalies.Count == 0)
+        if (anomalies.Count > 0 && _buffer.Append(anomalies) >= limit)
         {
-            return;
-        }
-
-        bool full;
-        lock (_gate)
-        {
-            if (_pending.Count == 0)
-            {
-                _firstBuffered = Stopwatch.GetTimestamp();
-            }
-
-            _pending.AddRange(anomalies);
-            full = _pending.Count >= limit;
-        }
-
-        if (full)
-        {
-            await FlushAsync(cancellationToken);
+            await _buffer.FlushAsync(cancellationToken);
         }
     }
 
     /// <summary>Writes everything buffered (as pages of the inner sink). On failure the anomalies stay buffered and the exception propagates.</summary>
-    public async Task FlushAsync(CancellationToken cancellationToken)
-    {
-        await _flush.WaitAsync(cancellationToken);
-        try
-        {
-            List<AnomalyRecord> pending;
-            lock (_gate)
-            {
-                if (_pending.Count == 0)
-                {
-                    return;
-                }
+    public Task FlushAsync(CancellationToken cancellationToken) => _buffer.FlushAsync(cancellationToken);
 
-                pending = _pending;
-                _pending = [];
-            }
-
-            try
-            {
-                await inner.WriteAsync(pending, cancellationToken);
-            }
-            catch
-            {
-                lock (_gate)
-                {
-                    pending.AddRange(_pending);
-                    _pending = pending;
-                }
-
-                throw;
-            }
-        }
-        finally
-        {
-            _flush.Release();
-        }
-    }
-
-    public void Dispose() => _flush.Dispose();
+    public void Dispose() => _buffer.Dispose();
 }

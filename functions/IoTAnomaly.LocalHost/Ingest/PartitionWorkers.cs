@@ -38,7 +38,7 @@ public sealed class PartitionWorkers : IHostedService, IDisposable
     private readonly ILogger<PartitionWorkers> _logger;
     private readonly CancellationTokenSource _abort = new();
     private readonly CancellationTokenSource _stopFlusher = new();
-    private CaptureBuffer[] _captureBuffers = [];
+    private FlushBuffer<CapturedEvent>[] _captureBuffers = [];
     private Task[] _workers = [];
     private Task _flusher = Task.CompletedTask;
     private Task? _stopping;
@@ -79,7 +79,11 @@ public sealed class PartitionWorkers : IHostedService, IDisposable
         if (_capture is not null)
         {
             _captureBuffers = Enumerable.Range(0, _ingest.PartitionCount)
-                .Select(p => new CaptureBuffer(_capture, p.ToString(System.Globalization.CultureInfo.InvariantCulture), _captureMaxEvents, _captureWindow))
+                .Select(p =>
+                {
+                    var partitionId = p.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    return new FlushBuffer<CapturedEvent>((events, ct) => _capture.WriteAsync(partitionId, events, ct), _captureMaxEvents, _captureWindow);
+                })
                 .ToArray();
         }
 
@@ -171,37 +175,26 @@ public sealed class PartitionWorkers : IHostedService, IDisposable
         }
     }
 
-    private async Task FlushWithRetryAsync(CaptureBuffer buffer, int partition, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await buffer.FlushAsync(cancellationToken);
-                return;
-            }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not ObjectDisposedException)
-            {
-                var delay = TimeSpan.FromMilliseconds(Math.Min(MaxBackoff.TotalMilliseconds, 100 * Math.Pow(2, Math.Min(attempt - 1, 10))));
-                Log.CaptureRetry(_logger, partition, buffer.Count, attempt, delay.TotalMilliseconds, ex);
-                await Task.Delay(delay, _time, cancellationToken);
-            }
-        }
-    }
+    private Task FlushWithRetryAsync(FlushBuffer<CapturedEvent> buffer, int partition, CancellationToken cancellationToken)
+        => RetryUntilWrittenAsync(buffer.FlushAsync, (attempt, delay, ex) => Log.CaptureRetry(_logger, partition, buffer.Count, attempt, delay, ex), cancellationToken);
 
-    private async Task FlushAnomaliesWithRetryAsync(BufferedAnomalySink buffer, CancellationToken cancellationToken)
+    private Task FlushAnomaliesWithRetryAsync(BufferedAnomalySink buffer, CancellationToken cancellationToken)
+        => RetryUntilWrittenAsync(buffer.FlushAsync, (attempt, delay, ex) => Log.AnomalyFlushRetry(_logger, buffer.Count, attempt, delay, ex), cancellationToken);
+
+    /// <summary>Calls <paramref name="flush"/> until it succeeds, with exponential back-off (100 ms doubling to 5 s), logging each failure.</summary>
+    private async Task RetryUntilWrittenAsync(Func<CancellationToken, Task> flush, Action<int, double, Exception> logRetry, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await buffer.FlushAsync(cancellationToken);
+                await flush(cancellationToken);
                 return;
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not ObjectDisposedException)
             {
                 var delay = TimeSpan.FromMilliseconds(Math.Min(MaxBackoff.TotalMilliseconds, 100 * Math.Pow(2, Math.Min(attempt - 1, 10))));
-                Log.AnomalyFlushRetry(_logger, buffer.Count, attempt, delay.TotalMilliseconds, ex);
+                logRetry(attempt, delay.TotalMilliseconds, ex);
                 await Task.Delay(delay, _time, cancellationToken);
             }
         }
@@ -292,7 +285,7 @@ public sealed class PartitionWorkers : IHostedService, IDisposable
         if (_capture is not null)
         {
             // Capture is written by the buffer in Capture-sized files; a full buffer is flushed here, before scoring.
-            if (_captureBuffers[partition].Append(ToCaptured(items)))
+            if (_captureBuffers[partition].Append(ToCaptured(items)) >= _captureMaxEvents)
             {
                 await FlushWithRetryAsync(_captureBuffers[partition], partition, abort);
             }

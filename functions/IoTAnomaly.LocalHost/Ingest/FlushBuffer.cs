@@ -1,0 +1,98 @@
+using System.Diagnostics;
+
+namespace IoTAnomaly.LocalHost.Ingest;
+
+/// <summary>
+/// Items collected from several producers and written in bulk by <paramref name="write"/>: due when
+/// <paramref name="maxCount"/> wait or the oldest waited <paramref name="maxAge"/>. A flush takes everything buffered;
+/// when the write fails the items go back ahead of newer ones and the exception propagates, so nothing is lost and the
+/// order is kept. Thread-safe; one flush at a time. The capture files and the anomaly pages of the local host.
+/// </summary>
+public sealed class FlushBuffer<T>(Func<List<T>, CancellationToken, Task> write, int maxCount, TimeSpan maxAge) : IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _flush = new(1, 1);
+    private List<T> _items = [];
+    private long _firstAppended;
+
+    /// <summary>Items waiting to be written.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _items.Count;
+            }
+        }
+    }
+
+    /// <summary>True when <c>maxCount</c> items wait, or the oldest waited longer than <c>maxAge</c>.</summary>
+    public bool IsDue
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _items.Count >= maxCount || (_items.Count > 0 && Stopwatch.GetElapsedTime(_firstAppended) >= maxAge);
+            }
+        }
+    }
+
+    /// <summary>Adds items; returns how many are buffered now.</summary>
+    public int Append(IEnumerable<T> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        lock (_gate)
+        {
+            if (_items.Count == 0)
+            {
+                _firstAppended = Stopwatch.GetTimestamp();
+            }
+
+            _items.AddRange(items);
+            return _items.Count;
+        }
+    }
+
+    /// <summary>Writes everything buffered in one call. On failure the items stay buffered and the exception propagates.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        await _flush.WaitAsync(cancellationToken);
+        try
+        {
+            List<T> pending;
+            lock (_gate)
+            {
+                if (_items.Count == 0)
+                {
+                    return;
+                }
+
+                pending = _items;
+                _items = [];
+            }
+
+            try
+            {
+                await write(pending, cancellationToken);
+            }
+            catch
+            {
+                lock (_gate)
+                {
+                    pending.AddRange(_items);
+                    _items = pending;
+                }
+
+                throw;
+            }
+        }
+        finally
+        {
+            _flush.Release();
+        }
+    }
+
+    public void Dispose() => _flush.Dispose();
+}
