@@ -59,7 +59,7 @@ public sealed class BlobAnomalySink : IAnomalySink
     {
         ArgumentNullException.ThrowIfNull(page);
         ArgumentOutOfRangeException.ThrowIfZero(page.Count);
-        return $"{BlobNames.Day(page[0].Timestamp)}/{BlobNames.Hex(KeysHash(Sorted(page)))}.ndjson";
+        return NameOfSorted(Sorted(page));
     }
 
     public async Task WriteAsync(IReadOnlyList<AnomalyRecord> anomalies, CancellationToken cancellationToken)
@@ -86,7 +86,7 @@ public sealed class BlobAnomalySink : IAnomalySink
             new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelWrites, CancellationToken = cancellationToken },
             async (page, ct) =>
             {
-                var name = PageName(page);
+                var name = NameOfSorted(page);
                 var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
                 {
                     [MinTicksKey] = page.Min(a => a.Timestamp.UtcTicks).ToString(CultureInfo.InvariantCulture),
@@ -122,32 +122,15 @@ public sealed class BlobAnomalySink : IAnomalySink
         {
             var pages = (await ListPagesAsync(day, from.UtcTicks, to.UtcTicks, cancellationToken))
                 .OrderByDescending(p => p.MaxTicks).ThenBy(p => p.Name, StringComparer.Ordinal).ToList();
-            var found = new Dictionary<(string, string), Kept>();
-            for (var next = 0; next < pages.Count;)
+            for (var next = 0; next < pages.Count; next += _options.MaxParallelWrites)
             {
-                if (found.Count >= max && NthNewestTicks(found.Values, max) > pages[next].MaxTicks)
+                // Days are disjoint in reading time, so what newer days kept counts here too.
+                if (kept.Count >= max && NthNewestTicks(kept.Values, max) > pages[next].MaxTicks)
                 {
                     break;
                 }
 
-                var chunk = pages.Skip(next).Take(_options.MaxParallelWrites).ToArray();
-                next += chunk.Length;
-                foreach (var (page, records) in chunk.Zip(await DownloadAsync(chunk, cancellationToken)))
-                {
-                    foreach (var record in records)
-                    {
-                        if (record.Timestamp.UtcTicks >= from.UtcTicks && record.Timestamp.UtcTicks <= to.UtcTicks
-                            && (deviceId is null || string.Equals(record.DeviceId, deviceId, StringComparison.Ordinal)))
-                        {
-                            Keep(found, record, page);
-                        }
-                    }
-                }
-            }
-
-            foreach (var (key, value) in found)
-            {
-                kept[key] = value;
+                await KeepChunkAsync(pages, next, from.UtcTicks, to.UtcTicks, deviceId, kept, cancellationToken);
             }
 
             // Older days only hold older readings: stop once this day filled the page.
@@ -182,17 +165,7 @@ public sealed class BlobAnomalySink : IAnomalySink
             var pages = await ListPagesAsync(day, from.UtcTicks, to.UtcTicks, cancellationToken);
             for (var start = 0; start < pages.Count; start += _options.MaxParallelWrites)
             {
-                var chunk = pages.Skip(start).Take(_options.MaxParallelWrites).ToArray();
-                foreach (var (page, records) in chunk.Zip(await DownloadAsync(chunk, cancellationToken)))
-                {
-                    foreach (var record in records)
-                    {
-                        if (record.Timestamp.UtcTicks >= from.UtcTicks && record.Timestamp.UtcTicks <= to.UtcTicks)
-                        {
-                            Keep(kept, record, page);
-                        }
-                    }
-                }
+                await KeepChunkAsync(pages, start, from.UtcTicks, to.UtcTicks, deviceId: null, kept, cancellationToken);
             }
         }
 
@@ -219,6 +192,10 @@ public sealed class BlobAnomalySink : IAnomalySink
 
         return records;
     }
+
+    /// <summary>The page name of records already sorted by device id and message id.</summary>
+    private static string NameOfSorted(AnomalyRecord[] sorted)
+        => $"{BlobNames.Day(sorted[0].Timestamp)}/{BlobNames.Hex(KeysHash(sorted))}.ndjson";
 
     private static AnomalyRecord[] Sorted(IReadOnlyList<AnomalyRecord> records)
         => records.OrderBy(a => a.DeviceId, StringComparer.Ordinal).ThenBy(a => a.MessageId, StringComparer.Ordinal).ToArray();
@@ -291,14 +268,29 @@ public sealed class BlobAnomalySink : IAnomalySink
         return pages;
     }
 
-    private async Task<List<AnomalyRecord>[]> DownloadAsync(PageInfo[] pages, CancellationToken cancellationToken)
+    /// <summary>
+    /// Downloads up to <see cref="SinkOptions.MaxParallelWrites"/> pages from <paramref name="start"/> at once and keeps
+    /// their records within [fromTicks, toTicks] (of <paramref name="deviceId"/> when given).
+    /// </summary>
+    private async Task KeepChunkAsync(List<PageInfo> pages, int start, long fromTicks, long toTicks, string? deviceId, Dictionary<(string, string), Kept> kept, CancellationToken cancellationToken)
     {
-        var contents = new List<AnomalyRecord>[pages.Length];
+        var chunk = pages.GetRange(start, Math.Min(_options.MaxParallelWrites, pages.Count - start));
+        var contents = new List<AnomalyRecord>[chunk.Count];
         await Parallel.ForEachAsync(
-            Enumerable.Range(0, pages.Length),
+            Enumerable.Range(0, chunk.Count),
             new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelWrites, CancellationToken = cancellationToken },
-            async (i, ct) => contents[i] = ParsePage((await _blobs.DownloadAsync(pages[i].Name, ct)).ToMemory().Span, pages[i].Name));
-        return contents;
+            async (i, ct) => contents[i] = ParsePage((await _blobs.DownloadAsync(chunk[i].Name, ct)).ToMemory().Span, chunk[i].Name));
+        for (var i = 0; i < chunk.Count; i++)
+        {
+            foreach (var record in contents[i])
+            {
+                if (record.Timestamp.UtcTicks >= fromTicks && record.Timestamp.UtcTicks <= toTicks
+                    && (deviceId is null || string.Equals(record.DeviceId, deviceId, StringComparison.Ordinal)))
+                {
+                    Keep(kept, record, chunk[i]);
+                }
+            }
+        }
     }
 
     /// <summary>Keeps one record per key: the one of the page written first (metadata <c>written</c>, else the blob's creation time; ties by page name).</summary>
