@@ -88,16 +88,10 @@ public sealed class BufferedAnomalySinkTests
     [TestMethod]
     public async Task Host_WritesBufferedAnomaliesOnItsInterval_AndTheRestWhenItStops()
     {
-        BlobAnomalySink stored;
         var timed = AzuriteFixture.UniqueName("timed");
-        await using (var factory = new LocalHostFactory(new Dictionary<string, string?> { ["LocalHost:AnomalyFlushInterval"] = "00:00:00.200" }))
+        var (timedHost, stored) = await HostWithAnomaliesAsync("00:00:00.200", timed);
+        await using (timedHost)
         {
-            factory.LoadFakeModel();
-            using var client = factory.CreateApiClient();
-            stored = new BlobAnomalySink(factory.Get<BlobAnomalySink>().Container, createContainer: false);
-            await Post(client, timed);
-            await LocalHostFactory.WaitForProcessedAsync(client, 20);
-
             // The worker's timer writes the page without anyone asking.
             var deadline = DateTime.UtcNow.AddSeconds(30);
             while ((await Query(stored, timed)).Count < 4 && DateTime.UtcNow < deadline)
@@ -109,17 +103,24 @@ public sealed class BufferedAnomalySinkTests
         }
 
         var atStop = AzuriteFixture.UniqueName("stop");
-        await using (var factory = new LocalHostFactory(new Dictionary<string, string?> { ["LocalHost:AnomalyFlushInterval"] = "00:05:00" }))
+        var (stoppingHost, stoppingStore) = await HostWithAnomaliesAsync("00:05:00", atStop);
+        await using (stoppingHost)
         {
-            factory.LoadFakeModel();
-            using var client = factory.CreateApiClient();
-            stored = new BlobAnomalySink(factory.Get<BlobAnomalySink>().Container, createContainer: false);
-            await Post(client, atStop);
-            await LocalHostFactory.WaitForProcessedAsync(client, 20);
-            Assert.IsEmpty(await Query(stored, atStop), "still buffered");
+            Assert.IsEmpty(await Query(stoppingStore, atStop), "still buffered");
         }
 
-        Assert.HasCount(4, await Query(stored, atStop), "the drain on stop wrote the buffer");
+        Assert.HasCount(4, await Query(stoppingStore, atStop), "the drain on stop wrote the buffer");
+
+        // A host with that flush interval that has scored 20 readings of the run (4 anomalies), and its anomalies store.
+        static async Task<(LocalHostFactory Host, BlobAnomalySink Stored)> HostWithAnomaliesAsync(string interval, string run)
+        {
+            var factory = new LocalHostFactory(new Dictionary<string, string?> { ["LocalHost:AnomalyFlushInterval"] = interval });
+            factory.LoadFakeModel();
+            using var client = factory.CreateApiClient();
+            await Post(client, run);
+            await LocalHostFactory.WaitForProcessedAsync(client, 20);
+            return (factory, new BlobAnomalySink(factory.Get<BlobAnomalySink>().Container, createContainer: false));
+        }
 
         static async Task Post(HttpClient client, string run)
         {

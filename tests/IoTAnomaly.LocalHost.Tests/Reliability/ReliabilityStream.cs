@@ -107,49 +107,33 @@ public static class ReliabilityStream
 
     /// <summary><c>deviceId/messageId</c> of every stored anomaly record (with repeats).</summary>
     public static async Task<List<string>> AnomalyReadingKeysAsync(BlobContainerClient anomalies)
-    {
-        var keys = new List<string>();
-        if (!await anomalies.ExistsAsync())
-        {
-            return keys;
-        }
-
-        await foreach (var item in anomalies.GetBlobsAsync())
-        {
-            // Pages: one JSON record per line.
-            var content = await anomalies.GetBlobClient(item.Name).DownloadContentAsync();
-            foreach (var line in content.Value.Content.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries))
-            {
-                using var document = JsonDocument.Parse(line);
-                keys.Add(Key(document.RootElement));
-            }
-        }
-
-        return keys;
-    }
-
-    private static string Key(JsonElement reading) => reading.GetProperty("deviceId").GetString() + "/" + reading.GetProperty("messageId").GetString();
+        => await StoredAnomaliesAsync(anomalies, Key);
 
     /// <summary>Message ids of every stored anomaly record (with repeats, if one were stored twice).</summary>
     public static async Task<List<string>> AnomalyMessageIdsAsync(BlobContainerClient anomalies)
+        => await StoredAnomaliesAsync(anomalies, record => record.GetProperty("messageId").GetString()!);
+
+    private static string Key(JsonElement reading) => reading.GetProperty("deviceId").GetString() + "/" + reading.GetProperty("messageId").GetString();
+
+    /// <summary><paramref name="select"/> of every record of every anomaly page (one JSON record per line), with repeats.</summary>
+    private static async Task<List<string>> StoredAnomaliesAsync(BlobContainerClient anomalies, Func<JsonElement, string> select)
     {
-        var ids = new List<string>();
+        var values = new List<string>();
         if (!await anomalies.ExistsAsync())
         {
-            return ids;
+            return values;
         }
 
         await foreach (var item in anomalies.GetBlobsAsync())
         {
-            // Pages: one JSON record per line.
             var content = await anomalies.GetBlobClient(item.Name).DownloadContentAsync();
             foreach (var line in content.Value.Content.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries))
             {
                 using var document = JsonDocument.Parse(line);
-                ids.Add(document.RootElement.GetProperty("messageId").GetString()!);
+                values.Add(select(document.RootElement));
             }
         }
 
-        return ids;
+        return values;
     }
 }
