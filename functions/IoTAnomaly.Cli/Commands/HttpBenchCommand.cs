@@ -72,16 +72,18 @@ internal sealed class HttpBenchCommand : Command
         {
             if (which is "ingest" or "both")
             {
+                Task<IngestBenchResult> Ingest(TimeSpan seconds) => bench.IngestAsync(
+                    seconds, parseResult.GetValue(connections), parseResult.GetValue(batchSize), parseResult.GetValue(pid), parseResult.GetValue(faultRate), cancellationToken);
                 long warmRss = 0;
                 if (parseResult.GetValue(warmup) is > 0 and var warm)
                 {
-                    var warmed = await bench.IngestAsync(TimeSpan.FromSeconds(warm), parseResult.GetValue(connections), parseResult.GetValue(batchSize), parseResult.GetValue(pid), parseResult.GetValue(faultRate), cancellationToken);
+                    var warmed = await Ingest(TimeSpan.FromSeconds(warm));
                     console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up (not measured): {warmed.Readings:N0} readings in {warmed.SendSeconds:F1} s ({warmed.AcceptedPerSecond:N0}/s), host max RSS {warmed.MaxRssBytes / 1048576.0:F0} MB"));
                     warmRss = warmed.MaxRssBytes;
                 }
 
-                ingest = await bench.IngestAsync(duration, parseResult.GetValue(connections), parseResult.GetValue(batchSize), parseResult.GetValue(pid), parseResult.GetValue(faultRate), cancellationToken);
-                ingest = ingest with { MaxRssBytes = Math.Max(ingest.MaxRssBytes, warmRss) };
+                var measured = await Ingest(duration);
+                ingest = measured with { MaxRssBytes = Math.Max(measured.MaxRssBytes, warmRss) };
                 console.Out.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
                     $"ingest: {ingest.Readings:N0} readings accepted in {ingest.SendSeconds:F1} s ({ingest.AcceptedPerSecond:N0}/s), {ingest.Refused:N0} × 503 resent; host processed {ingest.Processed:N0} ({ingest.Rejected:N0} rejected, {ingest.Anomalies:N0} anomalies) by {ingest.DrainSeconds:F1} s ({ingest.ProcessedPerSecond:N0}/s end to end); host max RSS {ingest.MaxRssBytes / 1048576.0:F0} MB"));
