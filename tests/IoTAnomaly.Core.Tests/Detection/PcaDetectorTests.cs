@@ -1,5 +1,6 @@
 using IoTAnomaly.Core.Detection;
 using IoTAnomaly.Core.Models;
+using IoTAnomaly.Testing;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -197,20 +198,11 @@ public sealed class PcaDetectorTests
         var state = s_detector.CreateDeviceState();
         var contributions = new double[8];
         var detector = s_detector;
-        for (var i = 0; i < 1000; i++)
-        {
-            detector.Score(rows[i & 63], state, contributions);
-        }
-
-        var before = GC.GetAllocatedBytesForCurrentThread();
         double sink = 0;
-        for (var i = 0; i < 100_000; i++)
-        {
-            sink += detector.Score(rows[i & 63], state, contributions).Score;
-        }
 
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.AreEqual(0L, allocated);
+        var perCall = Allocations.PerCall(i => sink += detector.Score(rows[i & 63], state, contributions).Score);
+
+        Assert.IsLessThan(1.0, perCall, $"allocated {perCall:F3} bytes per call");
         Assert.IsTrue(double.IsFinite(sink));
     }
 

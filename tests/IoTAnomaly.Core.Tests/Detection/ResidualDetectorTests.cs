@@ -1,5 +1,6 @@
 using IoTAnomaly.Core.Detection;
 using IoTAnomaly.Core.Simulation;
+using IoTAnomaly.Testing;
 
 namespace IoTAnomaly.Core.Tests.Detection;
 
@@ -275,20 +276,11 @@ public sealed class ResidualDetectorTests
     {
         var rows = Normal(11, 64);
         var scorer = ResidualModel.Train(Normal(12, 400)).CreateScorer();
-        for (var i = 0; i < 300_000; i++)
-        {
-            scorer.Score(rows[i & 63]); // past tiered JIT (a rejit during the measured loop allocates a few bytes once)
-        }
-
-        var before = GC.GetAllocatedBytesForCurrentThread();
         double sink = 0;
-        for (var i = 0; i < 100_000; i++)
-        {
-            sink += scorer.Score(rows[i & 63]);
-        }
 
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.AreEqual(0L, allocated);
+        var perCall = Allocations.PerCall(i => sink += scorer.Score(rows[i & 63]), warmup: 300_000);
+
+        Assert.IsLessThan(1.0, perCall, $"allocated {perCall:F3} bytes per call");
         Assert.IsTrue(double.IsFinite(sink));
     }
 

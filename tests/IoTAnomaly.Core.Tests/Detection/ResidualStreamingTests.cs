@@ -1,6 +1,7 @@
 using IoTAnomaly.Core.Composition;
 using IoTAnomaly.Core.Detection;
 using IoTAnomaly.Core.Models;
+using IoTAnomaly.Testing;
 
 namespace IoTAnomaly.Core.Tests.Detection;
 
@@ -202,19 +203,11 @@ public sealed class ResidualStreamingTests
         var state = detector.CreateDeviceState();
         var rows = new SyntheticPlant(7).Rows(64);
         var contributions = new double[8];
-        for (var i = 0; i < 300_000; i++)
-        {
-            detector.Score(rows[i & 63], state, contributions);
-        }
-
-        var before = GC.GetAllocatedBytesForCurrentThread();
         double sink = 0;
-        for (var i = 0; i < 100_000; i++)
-        {
-            sink += detector.Score(rows[i & 63], state, contributions).Score;
-        }
 
-        Assert.AreEqual(0L, GC.GetAllocatedBytesForCurrentThread() - before);
+        var perCall = Allocations.PerCall(i => sink += detector.Score(rows[i & 63], state, contributions).Score, warmup: 300_000);
+
+        Assert.IsLessThan(1.0, perCall, $"allocated {perCall:F3} bytes per call");
         Assert.IsTrue(double.IsFinite(sink));
         var other = ResidualDetectorFactory.Load(Train(2).ToBundle());
         Assert.ThrowsExactly<ArgumentException>(() => detector.Score(rows[0], other.CreateDeviceState(), contributions));

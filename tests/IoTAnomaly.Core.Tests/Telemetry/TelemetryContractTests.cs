@@ -306,18 +306,9 @@ public sealed class TelemetryContractTests
         var body = Encoding.UTF8.GetBytes("[" + string.Join(",", Enumerable.Range(0, 100).Select(i => Reading(device: "pump-" + (i % 10), messageId: null, t: i % 3, p: 1, v: 2))) + "]");
         var events = new[] { new TelemetryEvent(body) };
         var batch = new ReadingBatch();
-        for (var i = 0; i < 20; i++)
-        {
-            handler.Process(events, batch, updateState: true, deduplicate: false);
-        }
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 100; i++)
-        {
-            handler.Process(events, batch, updateState: true, deduplicate: false);
-        }
+        var perReading = Allocations.PerCall(_ => handler.Process(events, batch, updateState: true, deduplicate: false), calls: 100, warmup: 20) / 100;
 
-        var perReading = (GC.GetAllocatedBytesForCurrentThread() - before) / (100.0 * 100);
         Assert.AreEqual(100, batch.ScoredCount);
         Assert.IsLessThan(1.0, perReading, $"allocated {perReading:F2} bytes per reading");
     }
