@@ -7,7 +7,11 @@ namespace IoTAnomaly.Core.Telemetry;
 /// <param name="SystemDeviceId">IoT Hub's <c>iothub-connection-device-id</c> system property, used when a reading has no device id.</param>
 /// <param name="SequenceNumber">The event's Event Hubs sequence number (idempotency key for readings without a message id).</param>
 /// <param name="EnqueuedTime">When the broker accepted the event.</param>
-/// <param name="MessageId">The event's message id (broker property), used when a reading has none.</param>
+/// <param name="MessageId">
+/// The event's message id (broker property): the idempotency key of the event's first reading when that reading has
+/// neither a message id nor a sequence number. Later readings of the same event fall back to the event sequence
+/// number and their position, or to a content hash (one id cannot key two readings).
+/// </param>
 public readonly record struct TelemetryEvent(
     ReadOnlyMemory<byte> Body,
     string? SystemDeviceId = null,

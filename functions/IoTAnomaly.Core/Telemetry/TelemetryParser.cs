@@ -59,7 +59,11 @@ public sealed partial class TelemetryParser
             nowTicks,
             telemetryEvent.SystemDeviceId,
             telemetryEvent.SequenceNumber,
-            telemetryEvent.MessageId is null ? null : Encoding.UTF8.GetBytes(telemetryEvent.MessageId));
+            telemetryEvent.MessageId is null ? null : Encoding.UTF8.GetBytes(telemetryEvent.MessageId))
+        {
+            // The event's own message id belongs to the event's first reading, as an envelope's does to its body's.
+            EnvelopeFirstPosition = telemetryEvent.MessageId is null ? -1 : 0,
+        };
 
     private void ParseValues(ReadOnlySpan<byte> body, ref Context context, bool allowEnvelope)
     {
@@ -794,7 +798,10 @@ public sealed partial class TelemetryParser
         public readonly long? EventSequence = eventSequence;
         public string? FallbackDeviceId = fallbackDeviceId;
         public byte[]? FallbackMessageId = fallbackMessageId;
-        /// <summary>Position of the first reading of the current envelope body (it inherits the envelope's message id).</summary>
+        /// <summary>
+        /// Position of the reading that inherits <see cref="FallbackMessageId"/>: the first of the current envelope's
+        /// body, or the event's first reading when the event itself carries a message id; -1 for none.
+        /// </summary>
         public int EnvelopeFirstPosition = -1;
         public int Position;
     }

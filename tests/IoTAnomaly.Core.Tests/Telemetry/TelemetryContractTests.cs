@@ -172,6 +172,27 @@ public sealed class TelemetryContractTests
     }
 
     [TestMethod]
+    public async Task Validate_KeysTheFirstReadingByTheEventMessageId_WhenTheReadingHasNoId()
+    {
+        var handler = new PipelineBuilder().Build();
+        var body = Encoding.UTF8.GetBytes(Reading(messageId: null));
+        var sent = await handler.HandleAsync([new TelemetryEvent(body, MessageId: "broker-1")], "0", CancellationToken.None);
+        var redelivered = await handler.HandleAsync([new TelemetryEvent(body, MessageId: "broker-1")], "0", CancellationToken.None);
+        var sameBodyOtherMessage = await handler.HandleAsync([new TelemetryEvent(body, MessageId: "broker-2")], "0", CancellationToken.None);
+
+        Assert.AreEqual(1, sent.Scored);
+        Assert.AreEqual("duplicate-message", redelivered.DeadLetters.Single().Reason);
+        Assert.AreEqual(1, sameBodyOtherMessage.Scored, "another broker message with the same bytes is another reading");
+
+        var batch = new ReadingBatch();
+        var twoReadings = Encoding.UTF8.GetBytes("[" + Reading(messageId: null, t: 1) + "," + Reading(messageId: null, t: 2) + "]");
+        handler.Process([new TelemetryEvent(twoReadings, SequenceNumber: 7, MessageId: "broker-3")], batch, updateState: false, deduplicate: false);
+        Assert.AreEqual(MessageKeyKind.MessageId, batch.KeyKinds[0]);
+        Assert.AreEqual("broker-3", batch.GetMessageId(0));
+        Assert.AreEqual(MessageKeyKind.EventPosition, batch.KeyKinds[1], "one id cannot key two readings");
+    }
+
+    [TestMethod]
     public async Task Validate_RejectsAsModelNotLoaded_WhenNoModel()
     {
         var builder = new PipelineBuilder { LoadModel = false };
