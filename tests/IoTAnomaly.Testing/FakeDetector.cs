@@ -75,5 +75,23 @@ public sealed class FakeDetector : IAnomalyDetector
     private sealed class State : DeviceDetectorState
     {
         public void Tick() => Count++;
+
+        public override DeviceDetectorState Snapshot()
+        {
+            var copy = new State();
+            CopyCountersTo(copy);
+            return copy;
+        }
+
+        public override bool TryCopyTo(DeviceDetectorState target)
+        {
+            if (target is not State copy)
+            {
+                return false;
+            }
+
+            CopyCountersTo(copy);
+            return true;
+        }
     }
 }

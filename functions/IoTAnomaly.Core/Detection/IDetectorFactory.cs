@@ -52,6 +52,22 @@ public abstract class DeviceDetectorState
     public virtual DeviceDetectorState? Snapshot() => null;
 
     /// <summary>
+    /// Overwrites <paramref name="target"/> (a copy of a state of the same detector, from <see cref="Snapshot"/>) with
+    /// this state, allocating nothing: the batch handler keeps one copy per device to undo a batch whose results could
+    /// not be stored. False, and <paramref name="target"/> unchanged, when the detector does not support copies or
+    /// the target has another shape.
+    /// </summary>
+    public virtual bool TryCopyTo(DeviceDetectorState target) => false;
+
+    /// <summary>Copies the counters this base class holds (for <see cref="TryCopyTo"/> and <see cref="Snapshot"/>).</summary>
+    protected void CopyCountersTo(DeviceDetectorState target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        target.Count = Count;
+        target.IsCalibrated = IsCalibrated;
+    }
+
+    /// <summary>
     /// Makes this (new) state score against the fleet model's own baseline for good: no per-device calibration.
     /// Model evaluation uses it: a device baseline learnt from the very rows being judged would hide how far the
     /// data moved from what the model was trained on.

@@ -29,19 +29,30 @@ public sealed class PcaDeviceState : DeviceDetectorState
     /// <inheritdoc />
     public override DeviceDetectorState Snapshot()
     {
-        var copy = new PcaDeviceState(DeviceMean.Length, T.Length, T2Window.Length, _calibrationTarget)
-        {
-            CalibrationCount = CalibrationCount,
-            WindowPosition = WindowPosition,
-            WindowFill = WindowFill,
-            Count = Count,
-            IsCalibrated = IsCalibrated,
-        };
-        DeviceMean.CopyTo(copy.DeviceMean, 0);
-        Ewma.CopyTo(copy.Ewma, 0);
-        T2Window.CopyTo(copy.T2Window, 0);
-        QWindow.CopyTo(copy.QWindow, 0);
+        var copy = new PcaDeviceState(DeviceMean.Length, T.Length, T2Window.Length, _calibrationTarget);
+        TryCopyTo(copy);
         return copy;
+    }
+
+    /// <inheritdoc />
+    public override bool TryCopyTo(DeviceDetectorState target)
+    {
+        if (target is not PcaDeviceState copy || copy.DeviceMean.Length != DeviceMean.Length || copy.T.Length != T.Length
+            || copy.T2Window.Length != T2Window.Length)
+        {
+            return false;
+        }
+
+        CopyCountersTo(copy);
+        copy._calibrationTarget = _calibrationTarget;
+        copy.CalibrationCount = CalibrationCount;
+        copy.WindowPosition = WindowPosition;
+        copy.WindowFill = WindowFill;
+        DeviceMean.AsSpan().CopyTo(copy.DeviceMean);
+        Ewma.AsSpan().CopyTo(copy.Ewma);
+        T2Window.AsSpan().CopyTo(copy.T2Window);
+        QWindow.AsSpan().CopyTo(copy.QWindow);
+        return true;
     }
 
     /// <summary>Readings that went into the device's own baseline so far.</summary>

@@ -256,11 +256,25 @@ public sealed class ResidualDeviceState : DeviceDetectorState
     public override void UseFleetBaseline() => _scorer.DisableCalibration();
 
     /// <inheritdoc />
-    public override DeviceDetectorState Snapshot() => new ResidualDeviceState(Model, _scorer.Copy())
+    public override DeviceDetectorState Snapshot()
     {
-        Count = Count,
-        IsCalibrated = IsCalibrated,
-    };
+        var copy = new ResidualDeviceState(Model, _scorer.Copy());
+        CopyCountersTo(copy);
+        return copy;
+    }
+
+    /// <inheritdoc />
+    public override bool TryCopyTo(DeviceDetectorState target)
+    {
+        if (target is not ResidualDeviceState copy || !ReferenceEquals(copy.Model, Model))
+        {
+            return false;
+        }
+
+        _scorer.CopyTo(copy._scorer);
+        CopyCountersTo(copy);
+        return true;
+    }
 
     internal ResidualModel Model { get; }
 

@@ -611,22 +611,33 @@ public sealed class ResidualScorer
     /// <summary>An independent copy of this scorer's state (smoothing window, offsets, calibration, alarm).</summary>
     internal ResidualScorer Copy()
     {
-        var copy = new ResidualScorer(_model, _calibrationTarget)
-        {
-            _seen = _seen,
-            _alarming = _alarming,
-            _calibrated = _calibrated,
-            _alarmRun = _alarmRun,
-            _noCalibration = _noCalibration,
-            _slot = _slot,
-            Rebaselines = Rebaselines,
-        };
-        _window.CopyTo(copy._window, 0);
-        _sum.CopyTo(copy._sum, 0);
-        _offset.CopyTo(copy._offset, 0);
-        _anchor.CopyTo(copy._anchor, 0);
-        copy._anchored = _anchored;
+        var copy = new ResidualScorer(_model, _calibrationTarget);
+        CopyTo(copy);
         return copy;
+    }
+
+    /// <summary>Overwrites <paramref name="copy"/>, a scorer of the same model, with this scorer's state; allocates nothing.</summary>
+    internal void CopyTo(ResidualScorer copy)
+    {
+        if (!ReferenceEquals(copy._model, _model))
+        {
+            throw new ArgumentException("The copy belongs to another model.", nameof(copy));
+        }
+
+        copy._calibrationTarget = _calibrationTarget;
+        copy._seen = _seen;
+        copy._alarming = _alarming;
+        copy._calibrated = _calibrated;
+        copy._alarmRun = _alarmRun;
+        copy._noCalibration = _noCalibration;
+        copy._slot = _slot;
+        copy._anchored = _anchored;
+        copy.Rebaselines = Rebaselines;
+        copy.Reanchored = Reanchored;
+        _window.AsSpan().CopyTo(copy._window);
+        _sum.AsSpan().CopyTo(copy._sum);
+        _offset.AsSpan().CopyTo(copy._offset);
+        _anchor.AsSpan().CopyTo(copy._anchor);
     }
 
     /// <summary>Readings seen (including priming history).</summary>

@@ -28,6 +28,9 @@ public sealed class TelemetryBatchHandler
     private readonly ILogger<TelemetryBatchHandler> _logger;
     private readonly ConcurrentBag<ReadingBatch> _pool = [];
 
+    /// <summary>Source of <see cref="ReadingBatch.StateMark"/>: unique across handlers, which may share one device table.</summary>
+    private static long s_stateMarks;
+
     public TelemetryBatchHandler(
         ModelHolder models,
         DeviceTable devices,
@@ -113,6 +116,7 @@ public sealed class TelemetryBatchHandler
             {
                 activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
                 ForgetAccepted(batch);
+                UndoDeviceState(batch);
                 throw;
             }
 
@@ -193,6 +197,7 @@ public sealed class TelemetryBatchHandler
         var rejected = 0;
         var anomalies = 0;
         var gapTicks = _scoring.GapThreshold.Ticks;
+        var mark = updateState ? batch.StateMark = Interlocked.Increment(ref s_stateMarks) : 0;
         for (var row = 0; row < batch.Count; row++)
         {
             if (batch.Reasons[row] != RejectReason.None)
@@ -219,6 +224,12 @@ public sealed class TelemetryBatchHandler
             {
                 lock (device.Gate)
                 {
+                    if (device.UndoMark != mark)
+                    {
+                        (device.Undo ??= new DeviceUndo()).Save(device);
+                        device.UndoMark = mark;
+                    }
+
                     if (device.DetectorState is null || !ReferenceEquals(device.DetectorStateVersion, model.Version))
                     {
                         device.DetectorState = detector.CreateDeviceState();
@@ -476,6 +487,39 @@ public sealed class TelemetryBatchHandler
             DeadLetters = deadLetters,
             RejectedByReason = byReason,
         };
+    }
+
+    /// <summary>
+    /// Puts back every device's state from before <paramref name="batch"/> was scored: its results were not stored,
+    /// so the batch will be delivered again, and scoring it again must start from the same state (the smoothing
+    /// windows, the device baseline, the stuck-sensor runs and the counters would otherwise take its readings twice).
+    /// </summary>
+    private static void UndoDeviceState(ReadingBatch batch)
+    {
+        var mark = batch.StateMark;
+        if (mark == 0)
+        {
+            return;
+        }
+
+        for (var row = 0; row < batch.Count; row++)
+        {
+            if (batch.Reasons[row] != RejectReason.None || batch.Devices[row] is not { } device)
+            {
+                continue;
+            }
+
+            lock (device.Gate)
+            {
+                if (device.UndoMark == mark)
+                {
+                    device.Undo!.Restore(device);
+                    device.UndoMark = 0;
+                }
+            }
+        }
+
+        batch.StateMark = 0;
     }
 
     private void ForgetAccepted(ReadingBatch batch)

@@ -70,6 +70,12 @@ public sealed class ReadingBatch
 
     public int AnomalyCount { get; internal set; }
 
+    /// <summary>
+    /// Identifies the scoring pass that last advanced device state with this batch (0: none); devices keep their
+    /// state from before that pass under this mark, so the pass can be undone.
+    /// </summary>
+    internal long StateMark { get; set; }
+
     /// <summary>Empties the batch for a model with <paramref name="sensorCount"/> sensors.</summary>
     public void Reset(int sensorCount)
     {
@@ -85,6 +91,7 @@ public sealed class ReadingBatch
         Array.Clear(RawPayloads, 0, Count);
         Array.Clear(RejectedDeviceIds, 0, Count);
         Count = 0;
+        StateMark = 0;
         ScoredCount = 0;
         RejectedCount = 0;
         AnomalyCount = 0;

@@ -197,6 +197,46 @@ public sealed class ResidualStreamingTests
     }
 
     [TestMethod]
+    public void TryCopyTo_GivesAStateThatScoresLikeTheOriginal()
+    {
+        var detector = ResidualDetectorFactory.Load(Train().ToBundle());
+        var rows = new SyntheticPlant(8).Rows(200);
+        for (var r = 120; r < 200; r++)
+        {
+            rows[r][2] += 0.5; // a level shift: offsets adapt, alarms run, so every part of the state moves
+        }
+
+        var contributions = new double[8];
+        var original = detector.CreateDeviceState();
+        var copy = detector.CreateDeviceState();
+        for (var i = 0; i < 133; i++)
+        {
+            detector.Score(rows[i], original, contributions);
+        }
+
+        for (var i = 0; i < 17; i++)
+        {
+            // A used copy, as the batch handler's undo slot is; counts that differ modulo the input window.
+            detector.Score(rows[199 - i], copy, contributions);
+        }
+
+        Assert.IsTrue(original.TryCopyTo(copy));
+
+        Assert.AreEqual(original.Count, copy.Count);
+        Assert.AreEqual(original.IsCalibrated, copy.IsCalibrated);
+        var copyContributions = new double[8];
+        for (var i = 133; i < 200; i++)
+        {
+            var expected = detector.Score(rows[i], original, contributions);
+            var actual = detector.Score(rows[i], copy, copyContributions);
+            Assert.AreEqual(expected, actual, $"row {i}");
+            CollectionAssert.AreEqual(contributions, copyContributions, $"row {i}");
+        }
+
+        Assert.IsFalse(original.TryCopyTo(ResidualDetectorFactory.Load(Train(2).ToBundle()).CreateDeviceState()), "a state of another model");
+    }
+
+    [TestMethod]
     public void Score_AllocatesNothing_ThroughTheDetectorInterface()
     {
         var detector = ResidualDetectorFactory.Load(Train().ToBundle());

@@ -282,18 +282,66 @@ public sealed class TelemetryContractTests
         var handler = builder.Build();
         builder.Sinks.FailNextWrites = 3;
         var events = new[] { Event(Reading(messageId: "retry-me", p: 50)) };
+
+        await Assert.ThrowsExactlyAsync<IOException>(() => HandleWhileTimeAdvances(builder, handler, events));
+        var retry = await handler.HandleAsync(events, "0", CancellationToken.None);
+        Assert.AreEqual(1, retry.Scored, "a redelivered batch after a sink failure is not a duplicate");
+        Assert.AreEqual(1, builder.Sinks.Anomalies.Count);
+    }
+
+    [TestMethod]
+    public async Task Handle_ScoresARedeliveredBatchFromTheSameDeviceState_WhenSinksFailed()
+    {
+        var builder = new PipelineBuilder();
+        builder.Scoring.StuckRunLength = 5;
+        var handler = builder.Build();
+        var body = "[" + string.Join(",", Enumerable.Range(0, 3).Select(i => Reading(messageId: "r" + i, t: 0.5, p: 0.1 * i, v: -0.1 * i))) + "]";
+        var events = new[] { Event(body) };
+        builder.Sinks.FailNextWrites = 3;
+
+        await Assert.ThrowsExactlyAsync<IOException>(() => HandleWhileTimeAdvances(builder, handler, events));
+        var retry = await handler.HandleAsync(events, "0", CancellationToken.None);
+
+        Assert.AreEqual(3, retry.Scored);
+        Assert.IsFalse(
+            retry.Anomalies.Any(a => a.Quality.HasFlag(QualityFlags.StuckSensor)),
+            "three equal temperatures are not a stuck run of five: the failed attempt's three must not count");
+        Assert.IsTrue(handler.Devices.TryGet("pump-001", out var device));
+        Assert.AreEqual(3, device!.Scored);
+        Assert.AreEqual(3, device.DetectorState!.Count, "the detector state took each reading once");
+
+        var more = "[" + string.Join(",", Enumerable.Range(3, 2).Select(i => Reading(messageId: "r" + i, t: 0.5, p: 0.1 * i, v: -0.1 * i))) + "]";
+        var next = await handler.HandleAsync([Event(more)], "0", CancellationToken.None);
+        Assert.AreEqual("r4", next.Anomalies.Single(a => a.Quality.HasFlag(QualityFlags.StuckSensor)).MessageId, "the fifth equal value is the stuck one");
+    }
+
+    [TestMethod]
+    public async Task Handle_KeepsDeviceState_WhenTheBatchWasStored()
+    {
+        var builder = new PipelineBuilder();
+        var handler = builder.Build();
+        await handler.HandleAsync([Event(Reading(messageId: "a"))], "0", CancellationToken.None);
+        builder.Sinks.FailNextWrites = 3;
+
+        await Assert.ThrowsExactlyAsync<IOException>(() => HandleWhileTimeAdvances(builder, handler, [Event(Reading(messageId: "b"))]));
+
+        Assert.IsTrue(handler.Devices.TryGet("pump-001", out var device));
+        Assert.AreEqual(1, device!.Scored, "the stored batch stays, the failed one is undone");
+        Assert.AreEqual(1, device.DetectorState!.Count);
+    }
+
+    /// <summary>Handles <paramref name="events"/> while the fake clock moves on, so the sink retries' delays pass.</summary>
+    private async Task<Processing.BatchResult> HandleWhileTimeAdvances(PipelineBuilder builder, Processing.TelemetryBatchHandler handler, TelemetryEvent[] events)
+    {
         var write = handler.HandleAsync(events, "0", CancellationToken.None);
-        for (var i = 0; i < 3 && !write.IsCompleted; i++)
+        for (var i = 0; i < 10 && !write.IsCompleted; i++)
         {
             await Task.Yield();
             builder.Time.Advance(TimeSpan.FromSeconds(1));
             await Task.Delay(10, TestContext.CancellationToken);
         }
 
-        await Assert.ThrowsExactlyAsync<IOException>(() => write);
-        var retry = await handler.HandleAsync(events, "0", CancellationToken.None);
-        Assert.AreEqual(1, retry.Scored, "a redelivered batch after a sink failure is not a duplicate");
-        Assert.AreEqual(1, builder.Sinks.Anomalies.Count);
+        return await write;
     }
 
     [TestMethod]
