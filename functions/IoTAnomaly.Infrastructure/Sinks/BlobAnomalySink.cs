@@ -32,11 +32,11 @@ public sealed class BlobAnomalySink : IAnomalySink
         TimestampKey,
         a => a.Timestamp.UtcTicks,
         a => (a.DeviceId, a.MessageId),
-        static (x, y) =>
+        Comparer<(string DeviceId, string MessageId)>.Create(static (x, y) =>
         {
             var byDevice = string.CompareOrdinal(x.DeviceId, y.DeviceId);
             return byDevice != 0 ? byDevice : string.CompareOrdinal(x.MessageId, y.MessageId);
-        },
+        }),
         static (buffer, a) =>
         {
             AppendDelimited(buffer, a.DeviceId);

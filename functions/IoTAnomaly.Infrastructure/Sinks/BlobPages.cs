@@ -227,7 +227,7 @@ internal sealed class BlobPages<T, TKey>
 /// <param name="LegacyTicksKey">Metadata key of a record's time in the earlier one-blob-per-record layout.</param>
 /// <param name="Ticks">A record's time (UTC ticks): a page's time range and the reads' window.</param>
 /// <param name="Key">A record's identity.</param>
-/// <param name="KeyOrder">Orders records by identity, so page contents and names do not depend on input order.</param>
+/// <param name="KeyOrder">Orders identities, so page contents and names do not depend on the records' input order.</param>
 /// <param name="AppendKey">Writes a record's identity, delimited, for the page-name hash.</param>
 internal sealed record PageFormat<T, TKey>(
     JsonTypeInfo<T> Json,
@@ -235,14 +235,14 @@ internal sealed record PageFormat<T, TKey>(
     string LegacyTicksKey,
     Func<T, long> Ticks,
     Func<T, TKey> Key,
-    Comparison<T> KeyOrder,
+    IComparer<TKey> KeyOrder,
     Action<ArrayBufferWriter<byte>, T> AppendKey)
 {
     /// <summary>The page name of <paramref name="records"/> (any order) in <paramref name="folder"/>.</summary>
     public string PageName(string folder, IReadOnlyList<T> records) => NameOfSorted(folder, Sorted(records));
 
     /// <summary>The records in key order (stable).</summary>
-    public T[] Sorted(IReadOnlyList<T> records) => records.Order(Comparer<T>.Create(KeyOrder)).ToArray();
+    public T[] Sorted(IReadOnlyList<T> records) => records.OrderBy(Key, KeyOrder).ToArray();
 
     /// <summary>The page name of records already in key order.</summary>
     public string NameOfSorted(string folder, T[] sorted)

@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
@@ -13,8 +11,6 @@ namespace IoTAnomaly.Infrastructure.Sinks;
 /// </summary>
 internal sealed class BlobWriteOnce
 {
-    private const string JsonContentType = "application/json";
-
     private readonly BlobContainerClient _container;
     private readonly bool _createContainer;
     private volatile bool _containerReady;
@@ -53,58 +49,6 @@ internal sealed class BlobWriteOnce
         {
             return false;
         }
-    }
-
-    /// <summary>
-    /// Stores every record as its own create-once JSON blob, at most <paramref name="parallelism"/> writes at a time.
-    /// Returns how many were newly created (the rest already existed: a replay).
-    /// </summary>
-    public async Task<int> CreateAllAsync<T>(
-        IReadOnlyList<T> records,
-        JsonTypeInfo<T> json,
-        Func<T, string> name,
-        Func<T, IDictionary<string, string>> metadata,
-        int parallelism,
-        CancellationToken cancellationToken)
-    {
-        var created = 0;
-        await Parallel.ForEachAsync(
-            records,
-            new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
-            async (record, ct) =>
-            {
-                var content = BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(record, json));
-                if (await TryCreateAsync(name(record), content, metadata(record), JsonContentType, ct))
-                {
-                    Interlocked.Increment(ref created);
-                }
-            });
-        return created;
-    }
-
-    /// <summary>
-    /// Takes the newest <paramref name="max"/> of <paramref name="picked"/> (ties by name) and downloads them in that order,
-    /// at most <paramref name="parallelism"/> at a time.
-    /// </summary>
-    public async Task<IReadOnlyList<T>> DownloadNewestAsync<T>(
-        List<(long Ticks, string Name)> picked,
-        int max,
-        JsonTypeInfo<T> json,
-        int parallelism,
-        CancellationToken cancellationToken)
-    {
-        var newest = picked.OrderByDescending(p => p.Ticks).ThenBy(p => p.Name, StringComparer.Ordinal).Take(max).ToArray();
-        var records = new T[newest.Length];
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, newest.Length),
-            new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
-            async (i, ct) =>
-            {
-                var content = await DownloadAsync(newest[i].Name, ct);
-                records[i] = JsonSerializer.Deserialize(content.ToMemory().Span, json)
-                    ?? throw new InvalidDataException($"Blob '{newest[i].Name}' holds JSON null.");
-            });
-        return records;
     }
 
     /// <summary>Blobs under <paramref name="prefix"/> with their metadata; nothing when the container does not exist yet.</summary>
