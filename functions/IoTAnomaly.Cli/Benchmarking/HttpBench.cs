@@ -58,9 +58,10 @@ public sealed class HttpBench(Uri baseUri, string apiKey) : IDisposable
 
     /// <summary>Sends batches of <paramref name="batchSize"/> readings on <paramref name="connections"/> connections for <paramref name="duration"/>, then waits for the host to finish them.</summary>
     /// <param name="faultRate">The simulator's fault rate for the generated readings (0: a fault-free fleet).</param>
-    public async Task<IngestBenchResult> IngestAsync(TimeSpan duration, int connections, int batchSize, int? hostPid, double faultRate, CancellationToken cancellationToken)
+    /// <param name="invalidRate">Share of readings sent with a non-numeric sensor value, which the host rejects and dead-letters (a storm of bad input).</param>
+    public async Task<IngestBenchResult> IngestAsync(TimeSpan duration, int connections, int batchSize, int? hostPid, double faultRate, double invalidRate, CancellationToken cancellationToken)
     {
-        var templates = Templates(devices: 200, readings: 20_000, faultRate);
+        var templates = Templates(devices: 200, readings: 20_000, faultRate, invalidRate);
         var before = await StatsAsync(cancellationToken);
         long readings = 0, requests = 0, refused = 0, maxRss = 0;
         var stopwatch = Stopwatch.StartNew();
@@ -131,7 +132,7 @@ public sealed class HttpBench(Uri baseUri, string apiKey) : IDisposable
     /// <summary>Posts one reading to <c>/api/predict</c> at <paramref name="rate"/> requests/s (open loop: a slow answer does not delay the next request) for <paramref name="duration"/>.</summary>
     public async Task<PredictBenchResult> PredictAsync(TimeSpan duration, double rate, CancellationToken cancellationToken)
     {
-        var templates = Templates(devices: 200, readings: 5_000, faultRate: 0);
+        var templates = Templates(devices: 200, readings: 5_000, faultRate: 0, invalidRate: 0);
         var latencies = new List<double>();
         var gate = new Lock();
         long failures = 0;
@@ -209,11 +210,13 @@ public sealed class HttpBench(Uri baseUri, string apiKey) : IDisposable
     }
 
     /// <summary>
-    /// Fault-free simulated readings as NDJSON line templates: <c>{"deviceId":"…","messageId":"</c> + id +
-    /// <c>","timestamp":"</c> + time + <c>","readings":{…}}\n</c>.
+    /// Simulated readings as NDJSON line templates: <c>{"deviceId":"…","messageId":"</c> + id +
+    /// <c>","timestamp":"</c> + time + <c>","readings":{…}}\n</c>; a share <paramref name="invalidRate"/> of them
+    /// (chosen by a seeded draw) carry the text <c>"n/a"</c> as their first sensor's value.
     /// </summary>
-    private static (byte[] Prefix, byte[] Suffix)[] Templates(int devices, int readings, double faultRate)
+    private static (byte[] Prefix, byte[] Suffix)[] Templates(int devices, int readings, double faultRate, double invalidRate)
     {
+        var draw = new Random(17);
         var rows = new List<(string Device, double[] Values)>();
         var simulator = new FleetSimulator(new SimulatorOptions
         {
@@ -228,10 +231,19 @@ public sealed class HttpBench(Uri baseUri, string apiKey) : IDisposable
         var names = FleetSimulator.SensorNames;
         return rows.Take(readings).Select(row =>
         {
+            var invalid = draw.NextDouble() < invalidRate;
             var suffix = new StringBuilder("\",\"readings\":{");
             for (var s = 0; s < names.Count; s++)
             {
-                suffix.Append(s == 0 ? "\"" : ",\"").Append(names[s]).Append("\":").Append(row.Values[s].ToString("R", CultureInfo.InvariantCulture));
+                suffix.Append(s == 0 ? "\"" : ",\"").Append(names[s]).Append("\":");
+                if (s == 0 && invalid)
+                {
+                    suffix.Append("\"n/a\"");
+                }
+                else
+                {
+                    suffix.Append(row.Values[s].ToString("R", CultureInfo.InvariantCulture));
+                }
             }
 
             suffix.Append("}}\n");

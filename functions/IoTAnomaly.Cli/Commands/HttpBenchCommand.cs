@@ -26,6 +26,8 @@ internal sealed class HttpBenchCommand : Command
 
     private readonly Option<double> faultRate = new("--fault-rate") { Description = "Fault rate of the simulated readings sent (spikes, level shifts, stuck sensors, slow drift; 0: fault-free).", DefaultValueFactory = _ => 0 };
 
+    private readonly Option<double> invalidRate = new("--invalid-rate") { Description = "Share of readings sent with a non-numeric sensor value, which the host rejects into the dead-letter sink (0: none).", DefaultValueFactory = _ => 0 };
+
     private readonly Option<int> connections = new("--connections") { Description = "Concurrent ingest connections.", DefaultValueFactory = _ => 4 };
 
     private readonly Option<int> batchSize = new("--batch-size") { Description = "Readings per ingest request (NDJSON).", DefaultValueFactory = _ => 100 };
@@ -47,6 +49,7 @@ internal sealed class HttpBenchCommand : Command
         Options.Add(seconds.Require(static s => s > 0, static _ => "--seconds must be positive."));
         Options.Add(warmup.Require(static s => s >= 0, static _ => "--warmup must not be negative."));
         Options.Add(faultRate.Require(static r => r is >= 0 and <= 1, static _ => "--fault-rate must be between 0 and 1."));
+        Options.Add(invalidRate.Require(static r => r is >= 0 and <= 1, static _ => "--invalid-rate must be between 0 and 1."));
         Options.Add(connections.RequirePositive());
         Options.Add(batchSize.RequirePositive());
         Options.Add(rate.Require(static r => r > 0, static _ => "--predict-rate must be positive."));
@@ -73,7 +76,7 @@ internal sealed class HttpBenchCommand : Command
             if (which is "ingest" or "both")
             {
                 Task<IngestBenchResult> Ingest(TimeSpan seconds) => bench.IngestAsync(
-                    seconds, parseResult.GetValue(connections), parseResult.GetValue(batchSize), parseResult.GetValue(pid), parseResult.GetValue(faultRate), cancellationToken);
+                    seconds, parseResult.GetValue(connections), parseResult.GetValue(batchSize), parseResult.GetValue(pid), parseResult.GetValue(faultRate), parseResult.GetValue(invalidRate), cancellationToken);
                 long warmRss = 0;
                 if (parseResult.GetValue(warmup) is > 0 and var warm)
                 {
