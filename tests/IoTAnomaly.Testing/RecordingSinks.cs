@@ -7,6 +7,7 @@ namespace IoTAnomaly.Testing;
 public sealed class RecordingSinks : IAnomalySink, IDeadLetterSink
 {
     private int _anomalyWrites;
+    private int _deadLetterWrites;
 
     public ConcurrentQueue<AnomalyRecord> Anomalies { get; } = new();
 
@@ -14,6 +15,9 @@ public sealed class RecordingSinks : IAnomalySink, IDeadLetterSink
 
     /// <summary>Anomaly writes that succeeded (calls, not records).</summary>
     public int AnomalyWrites => _anomalyWrites;
+
+    /// <summary>Dead-letter writes that succeeded (calls, not records).</summary>
+    public int DeadLetterWrites => _deadLetterWrites;
 
     /// <summary>How many further writes fail.</summary>
     public int FailNextWrites { get; set; }
@@ -33,6 +37,7 @@ public sealed class RecordingSinks : IAnomalySink, IDeadLetterSink
     Task IDeadLetterSink.WriteAsync(IReadOnlyList<DeadLetterRecord> records, CancellationToken cancellationToken)
     {
         ThrowIfFailing();
+        Interlocked.Increment(ref _deadLetterWrites);
         foreach (var r in records)
         {
             DeadLetters.Enqueue(r);

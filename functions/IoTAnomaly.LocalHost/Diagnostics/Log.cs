@@ -36,8 +36,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 3016, Level = LogLevel.Information, Message = "First batch scored {ElapsedMs} ms after the process started (model {ModelVersion})")]
     public static partial void FirstBatchScored(ILogger logger, double elapsedMs, string? modelVersion);
 
-    [LoggerMessage(EventId = 3017, Level = LogLevel.Warning, Message = "Anomalies: writing {Anomalies} buffered anomalies failed (attempt {Attempt}); retrying in {DelayMs} ms")]
-    public static partial void AnomalyFlushRetry(ILogger logger, int anomalies, int attempt, double delayMs, Exception exception);
+    [LoggerMessage(EventId = 3017, Level = LogLevel.Warning, Message = "Sinks: writing {Records} buffered {Sink} failed (attempt {Attempt}); retrying in {DelayMs} ms")]
+    public static partial void SinkFlushRetry(ILogger logger, int records, string sink, int attempt, double delayMs, Exception exception);
 
     [LoggerMessage(EventId = 3030, Level = LogLevel.Warning, Message = "Security:ApiKey is not configured: generated a random API key for this process (printed on the console)")]
     public static partial void GeneratedApiKey(ILogger logger);

@@ -58,6 +58,14 @@ public sealed class LocalHostOptions
     [Range(1, 10_000_000)]
     public int AnomalyBufferLimit { get; set; } = 200_000;
 
+    /// <summary>Longest a dead letter waits before the dead-letter sink writes it (one page per interval; 0 writes per batch).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan DeadLetterFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Most dead-letter bytes buffered (payloads and details) before a batch must write them itself.</summary>
+    [Range(1L, 4_294_967_296L)]
+    public long DeadLetterBufferBytes { get; set; } = 32L * 1024 * 1024;
+
     /// <summary>Train, register and promote an initial model when the registry has no champion for <c>Scoring:ModelName</c>.</summary>
     public bool BootstrapModel { get; set; } = true;
 

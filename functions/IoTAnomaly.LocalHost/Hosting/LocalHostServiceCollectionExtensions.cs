@@ -81,6 +81,19 @@ public static class LocalHostServiceCollectionExtensions
         services.Replace(ServiceDescriptor.Singleton<IAnomalySink>(sp => sp.GetRequiredService<IOptions<LocalHostOptions>>().Value.AnomalyFlushInterval > TimeSpan.Zero
             ? sp.GetRequiredService<BufferedAnomalySink>()
             : sp.GetRequiredService<BlobAnomalySink>()));
+        // Dead letters likewise: a storm of bad input costs one page per interval.
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<LocalHostOptions>>().Value;
+            return new BufferedDeadLetterSink(
+                sp.GetRequiredService<BlobDeadLetterSink>(),
+                sp.GetRequiredService<IOptions<SinkOptions>>().Value.MaxPageRecords,
+                options.DeadLetterBufferBytes,
+                options.DeadLetterFlushInterval);
+        });
+        services.Replace(ServiceDescriptor.Singleton<IDeadLetterSink>(sp => sp.GetRequiredService<IOptions<LocalHostOptions>>().Value.DeadLetterFlushInterval > TimeSpan.Zero
+            ? sp.GetRequiredService<BufferedDeadLetterSink>()
+            : sp.GetRequiredService<BlobDeadLetterSink>()));
         services.AddSingleton<PartitionWorkers>();
         services.AddHostedService(sp => sp.GetRequiredService<PartitionWorkers>());
         services.AddSingleton<PredictService>();

@@ -6,14 +6,28 @@ namespace IoTAnomaly.LocalHost.Ingest;
 /// Items collected from several producers and written in bulk by <paramref name="write"/>: due when
 /// <paramref name="maxCount"/> wait or the oldest waited <paramref name="maxAge"/>. A flush takes everything buffered;
 /// when the write fails the items go back ahead of newer ones and the exception propagates, so nothing is lost and the
-/// order is kept. Thread-safe; one flush at a time. The capture files and the anomaly pages of the local host.
+/// order is kept. Thread-safe; one flush at a time. The capture files, anomaly pages and dead-letter pages of the
+/// local host. <paramref name="weight"/> (1 per item when null) sums into <see cref="Weight"/>, for bounds in bytes.
 /// </summary>
-public sealed class FlushBuffer<T>(Func<List<T>, CancellationToken, Task> write, int maxCount, TimeSpan maxAge) : IDisposable
+public sealed class FlushBuffer<T>(Func<List<T>, CancellationToken, Task> write, int maxCount, TimeSpan maxAge, Func<T, long>? weight = null) : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _flush = new(1, 1);
     private List<T> _items = [];
+    private long _weight;
     private long _firstAppended;
+
+    /// <summary>The buffered items' total weight (their count without a weight function).</summary>
+    public long Weight
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _weight;
+            }
+        }
+    }
 
     /// <summary>Items waiting to be written.</summary>
     public int Count
@@ -50,7 +64,20 @@ public sealed class FlushBuffer<T>(Func<List<T>, CancellationToken, Task> write,
                 _firstAppended = Stopwatch.GetTimestamp();
             }
 
+            var count = _items.Count;
             _items.AddRange(items);
+            if (weight is null)
+            {
+                _weight += _items.Count - count;
+            }
+            else
+            {
+                for (var i = count; i < _items.Count; i++)
+                {
+                    _weight += weight(_items[i]);
+                }
+            }
+
             return _items.Count;
         }
     }
@@ -62,6 +89,7 @@ public sealed class FlushBuffer<T>(Func<List<T>, CancellationToken, Task> write,
         try
         {
             List<T> pending;
+            long pendingWeight;
             lock (_gate)
             {
                 if (_items.Count == 0)
@@ -70,7 +98,9 @@ public sealed class FlushBuffer<T>(Func<List<T>, CancellationToken, Task> write,
                 }
 
                 pending = _items;
+                pendingWeight = _weight;
                 _items = [];
+                _weight = 0;
             }
 
             try
@@ -83,6 +113,7 @@ public sealed class FlushBuffer<T>(Func<List<T>, CancellationToken, Task> write,
                 {
                     pending.AddRange(_items);
                     _items = pending;
+                    _weight += pendingWeight;
                 }
 
                 throw;

@@ -27,10 +27,9 @@ public sealed class PartitionWorkers : IHostedService, IDisposable
     private readonly PartitionedIngest _ingest;
     private readonly TelemetryBatchHandler _handler;
     private readonly ICaptureWriter? _capture;
-    private readonly BufferedAnomalySink? _anomalies;
+    private readonly IFlushableSink[] _sinkBuffers;
     private readonly int _captureMaxEvents;
     private readonly TimeSpan _captureWindow;
-    private readonly TimeSpan _anomalyWindow;
     private readonly IReadOnlyList<IBatchCompletionObserver> _observers;
     private readonly IngestStatistics _statistics;
     private readonly EventHubsBatchSettings _batching;
@@ -54,15 +53,15 @@ public sealed class PartitionWorkers : IHostedService, IDisposable
         TimeProvider time,
         ILogger<PartitionWorkers> logger,
         ICaptureWriter? capture = null,
-        BufferedAnomalySink? anomalies = null)
+        BufferedAnomalySink? anomalies = null,
+        BufferedDeadLetterSink? deadLetters = null)
     {
         _ingest = ingest;
         _handler = handler;
         _capture = options.Value.Capture ? capture : null;
         _captureMaxEvents = options.Value.CaptureMaxEvents;
         _captureWindow = options.Value.CaptureWindow;
-        _anomalies = anomalies;
-        _anomalyWindow = options.Value.AnomalyFlushInterval;
+        _sinkBuffers = new IFlushableSink?[] { anomalies, deadLetters }.OfType<IFlushableSink>().ToArray();
         _observers = observers.ToArray();
         _statistics = statistics;
         _batching = batching;
@@ -87,7 +86,7 @@ public sealed class PartitionWorkers : IHostedService, IDisposable
                 .ToArray();
         }
 
-        if (_capture is not null || _anomalies is not null)
+        if (_capture is not null || _sinkBuffers.Length > 0)
         {
             _flusher = Task.Run(() => FlushBuffersAsync(_stopFlusher.Token), CancellationToken.None);
         }
@@ -122,9 +121,9 @@ public sealed class PartitionWorkers : IHostedService, IDisposable
                 await FlushWithRetryAsync(_captureBuffers[p], p, cancellationToken);
             }
 
-            if (_anomalies is not null)
+            foreach (var sink in _sinkBuffers)
             {
-                await FlushAnomaliesWithRetryAsync(_anomalies, cancellationToken);
+                await FlushSinkWithRetryAsync(sink, cancellationToken);
             }
 
             Log.IngestDrained(_logger, _ingest.Pending);
@@ -146,10 +145,10 @@ public sealed class PartitionWorkers : IHostedService, IDisposable
         }
     }
 
-    /// <summary>Writes capture files and anomaly pages that waited longer than their windows, until stopped.</summary>
+    /// <summary>Writes capture files, anomaly pages and dead-letter pages that waited longer than their windows, until stopped.</summary>
     private async Task FlushBuffersAsync(CancellationToken stop)
     {
-        var window = _capture is null ? _anomalyWindow : _anomalies is null ? _captureWindow : TimeSpan.FromTicks(Math.Min(_captureWindow.Ticks, _anomalyWindow.Ticks));
+        var window = _sinkBuffers.Select(b => b.Interval).Where(i => i > TimeSpan.Zero).Append(_capture is null ? TimeSpan.MaxValue : _captureWindow).Min();
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Clamp(window.TotalMilliseconds / 4, 10, 1000)), _time);
         try
         {
@@ -163,9 +162,12 @@ public sealed class PartitionWorkers : IHostedService, IDisposable
                     }
                 }
 
-                if (_anomalies is { IsDue: true })
+                foreach (var sink in _sinkBuffers)
                 {
-                    await FlushAnomaliesWithRetryAsync(_anomalies, stop);
+                    if (sink.IsDue)
+                    {
+                        await FlushSinkWithRetryAsync(sink, stop);
+                    }
                 }
             }
         }
@@ -178,8 +180,8 @@ public sealed class PartitionWorkers : IHostedService, IDisposable
     private Task FlushWithRetryAsync(FlushBuffer<CapturedEvent> buffer, int partition, CancellationToken cancellationToken)
         => RetryUntilWrittenAsync(buffer.FlushAsync, (attempt, delay, ex) => Log.CaptureRetry(_logger, partition, buffer.Count, attempt, delay, ex), cancellationToken);
 
-    private Task FlushAnomaliesWithRetryAsync(BufferedAnomalySink buffer, CancellationToken cancellationToken)
-        => RetryUntilWrittenAsync(buffer.FlushAsync, (attempt, delay, ex) => Log.AnomalyFlushRetry(_logger, buffer.Count, attempt, delay, ex), cancellationToken);
+    private Task FlushSinkWithRetryAsync(IFlushableSink buffer, CancellationToken cancellationToken)
+        => RetryUntilWrittenAsync(buffer.FlushAsync, (attempt, delay, ex) => Log.SinkFlushRetry(_logger, buffer.Count, buffer.Name, attempt, delay, ex), cancellationToken);
 
     /// <summary>Calls <paramref name="flush"/> until it succeeds, with exponential back-off (100 ms doubling to 5 s), logging each failure.</summary>
     private async Task RetryUntilWrittenAsync(Func<CancellationToken, Task> flush, Action<int, double, Exception> logRetry, CancellationToken cancellationToken)

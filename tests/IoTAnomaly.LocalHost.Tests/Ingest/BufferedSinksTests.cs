@@ -8,7 +8,7 @@ using IoTAnomaly.Testing;
 namespace IoTAnomaly.LocalHost.Tests.Ingest;
 
 [TestClass]
-public sealed class BufferedAnomalySinkTests
+public sealed class BufferedSinksTests
 {
     private static AnomalyRecord Anomaly(int i)
         => new("pump-001", "a-" + i, DateTimeOffset.UtcNow, "v1", 3, 1, 2, Severity.High, [], QualityFlags.None, DateTimeOffset.UtcNow, "0");
@@ -86,52 +86,86 @@ public sealed class BufferedAnomalySinkTests
     }
 
     [TestMethod]
-    public async Task Host_WritesBufferedAnomaliesOnItsInterval_AndTheRestWhenItStops()
+    public async Task DeadLetters_AreBufferedUntilFlushed_AndWrittenByTheBatchAtTheByteLimit()
+    {
+        var inner = new RecordingSinks();
+        var letter = new DeadLetterRecord("malformed-json", "bad", "pump-001", "m", new string('x', 1_000), DateTimeOffset.UtcNow, "0", 1, 0);
+        var weight = BufferedDeadLetterSink.Weight(letter);
+        Assert.AreEqual(256 + (2 * (1_000 + 3)), weight, "payload and detail as UTF-16, plus a fixed overhead");
+        using var buffer = new BufferedDeadLetterSink(inner, pageSize: 100, limitBytes: 3 * weight, maxAge: TimeSpan.FromHours(1));
+
+        await buffer.WriteAsync([letter, letter with { MessageId = "n" }], CancellationToken.None);
+        Assert.AreEqual(0, inner.DeadLetterWrites);
+        Assert.AreEqual(2, buffer.Count);
+        await buffer.WriteAsync([letter with { MessageId = "o" }], CancellationToken.None);
+
+        Assert.AreEqual(1, inner.DeadLetterWrites, "at the byte limit the batch writes the buffer itself");
+        CollectionAssert.AreEqual(new[] { "m", "n", "o" }, inner.DeadLetters.Select(d => d.MessageId).ToArray());
+        Assert.AreEqual(0, buffer.Count);
+    }
+
+    [TestMethod]
+    public async Task Host_WritesBufferedAnomaliesAndDeadLettersOnTheirInterval_AndTheRestWhenItStops()
     {
         var timed = AzuriteFixture.UniqueName("timed");
-        var (timedHost, stored) = await HostWithAnomaliesAsync("00:00:00.200", timed);
+        var (timedHost, stored, letters) = await HostWithAnomaliesAsync("00:00:00.200", timed);
         await using (timedHost)
         {
-            // The worker's timer writes the page without anyone asking.
+            // The worker's timer writes the pages without anyone asking.
             var deadline = DateTime.UtcNow.AddSeconds(30);
-            while ((await Query(stored, timed)).Count < 4 && DateTime.UtcNow < deadline)
+            while (((await Query(stored, timed)).Count < 4 || (await QueryLetters(letters, timed)).Count < 3) && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(100);
             }
 
             Assert.HasCount(4, await Query(stored, timed));
+            Assert.HasCount(3, await QueryLetters(letters, timed));
         }
 
         var atStop = AzuriteFixture.UniqueName("stop");
-        var (stoppingHost, stoppingStore) = await HostWithAnomaliesAsync("00:05:00", atStop);
+        var (stoppingHost, stoppingStore, stoppingLetters) = await HostWithAnomaliesAsync("00:05:00", atStop);
         await using (stoppingHost)
         {
             Assert.IsEmpty(await Query(stoppingStore, atStop), "still buffered");
+            Assert.IsEmpty(await QueryLetters(stoppingLetters, atStop), "still buffered");
         }
 
         Assert.HasCount(4, await Query(stoppingStore, atStop), "the drain on stop wrote the buffer");
+        Assert.HasCount(3, await QueryLetters(stoppingLetters, atStop), "the drain on stop wrote the dead letters");
 
-        // A host with that flush interval that has scored 20 readings of the run (4 anomalies), and its anomalies store.
-        static async Task<(LocalHostFactory Host, BlobAnomalySink Stored)> HostWithAnomaliesAsync(string interval, string run)
+        // A host with that flush interval (anomalies and dead letters) that has handled 23 readings of the run
+        // (4 anomalies, 3 rejected), and its anomalies and dead-letter stores.
+        static async Task<(LocalHostFactory Host, BlobAnomalySink Stored, BlobDeadLetterSink Letters)> HostWithAnomaliesAsync(string interval, string run)
         {
-            var factory = new LocalHostFactory(new Dictionary<string, string?> { ["LocalHost:AnomalyFlushInterval"] = interval });
+            var factory = new LocalHostFactory(new Dictionary<string, string?>
+            {
+                ["LocalHost:AnomalyFlushInterval"] = interval,
+                ["LocalHost:DeadLetterFlushInterval"] = interval,
+            });
             factory.LoadFakeModel();
             using var client = factory.CreateApiClient();
             await Post(client, run);
-            await LocalHostFactory.WaitForProcessedAsync(client, 20);
-            return (factory, new BlobAnomalySink(factory.Get<BlobAnomalySink>().Container, createContainer: false));
+            await LocalHostFactory.WaitForProcessedAsync(client, 23);
+            return (factory,
+                new BlobAnomalySink(factory.Get<BlobAnomalySink>().Container, createContainer: false),
+                new BlobDeadLetterSink(factory.Get<BlobDeadLetterSink>().Container, createContainer: false));
         }
 
         static async Task Post(HttpClient client, string run)
         {
-            // 20 readings, every 5th far outside the fake model's range.
-            var body = "[" + string.Join(',', Enumerable.Range(0, 20).Select(i => LocalHostFactory.Reading($"pump-{i % 4}", $"{run}-{i}", t: i % 5 == 0 ? 9 : 0.5 + (i * 0.001)))) + "]";
-            using var response = await client.PostAsync(new Uri("/api/telemetry", UriKind.Relative), LocalHostFactory.Json(body));
+            // 20 readings, every 5th far outside the fake model's range, and 3 with a non-numeric value.
+            var readings = Enumerable.Range(0, 20).Select(i => LocalHostFactory.Reading($"pump-{i % 4}", $"{run}-{i}", t: i % 5 == 0 ? 9 : 0.5 + (i * 0.001)))
+                .Concat(Enumerable.Range(0, 3).Select(i => LocalHostFactory.Reading("pump-0", $"{run}-bad-{i}").Replace("\"temperature\":1", "\"temperature\":\"n/a\"", StringComparison.Ordinal)));
+            using var response = await client.PostAsync(new Uri("/api/telemetry", UriKind.Relative), LocalHostFactory.Json("[" + string.Join(',', readings) + "]"));
             response.EnsureSuccessStatusCode();
         }
 
         static async Task<List<AnomalyRecord>> Query(BlobAnomalySink sink, string run)
             => (await sink.QueryAsync(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(1), null, 1000, CancellationToken.None))
                 .Where(a => a.MessageId.StartsWith(run, StringComparison.Ordinal)).ToList();
+
+        static async Task<List<DeadLetterRecord>> QueryLetters(BlobDeadLetterSink sink, string run)
+            => (await sink.QueryAsync(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(1), null, 1000, CancellationToken.None))
+                .Where(d => d.MessageId.StartsWith(run + "-bad-", StringComparison.Ordinal)).ToList();
     }
 }
