@@ -120,6 +120,7 @@ public sealed class IngestRouteTests
 
         Assert.AreEqual(1, stats.RejectedByReason.GetValueOrDefault("duplicate-message"));
 
+        await factory.Get<BufferedDeadLetterSink>().FlushAsync(CancellationToken.None);
         var deadLetters = await factory.Get<BlobDeadLetterSink>().QueryAsync(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(1), null, 1000, CancellationToken.None);
         Assert.HasCount(cases.Length + 1, deadLetters);
     }

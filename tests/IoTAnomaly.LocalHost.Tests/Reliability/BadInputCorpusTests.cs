@@ -127,7 +127,6 @@ public sealed class BadInputCorpusTests
         Assert.AreEqual(Format(ingestExpected.Reasons), Format(letterReasons), $"{name} on {route}: dead letters");
         if (letters.Count > 0)
         {
-            await host.Get<IoTAnomaly.LocalHost.Ingest.BufferedDeadLetterSink>().FlushAsync(CancellationToken.None);
             var first = letters.Min(l => l.ReceivedAt);
             var stored = (await host.Get<BlobDeadLetterSink>().QueryAsync(
                     first.AddTicks(-(first.UtcTicks % TimeSpan.TicksPerHour)), letters.Max(l => l.ReceivedAt), deviceId: null, max: 100_000, CancellationToken.None))
