@@ -30,6 +30,13 @@ public interface IModelRegistry
     /// <summary>Marks a registered version as the challenger (conditional write as for promotion).</summary>
     Task<ModelPointer> SetChallengerAsync(string model, string version, string reason, string actor, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Empties the challenger slot when it still holds <paramref name="version"/> (a rejected challenger must not stay
+    /// where it could be promoted by mistake), and audits it as <c>clear-challenger</c>. False, and nothing changed, when
+    /// the slot is empty or holds another version (a newer challenger replaced it): safe to call again.
+    /// </summary>
+    Task<bool> ClearChallengerAsync(string model, string version, string reason, string actor, CancellationToken cancellationToken);
+
     /// <summary>Makes the previous champion the champion again. Throws when there is no previous champion.</summary>
     Task<ModelPointer> RollbackAsync(string model, string reason, string actor, CancellationToken cancellationToken);
 

@@ -120,7 +120,7 @@ public interface IRetrainingSteps
     /// <summary>Promotes the challenger (conditional on the champion it was compared with); audits; returns the new champion.</summary>
     Task<string> PromoteAsync(RetrainingRequest request, ChallengerRef challenger, string reason);
 
-    /// <summary>Records the rejection in the audit log.</summary>
+    /// <summary>Records the rejection in the audit log and empties the challenger slot if it still holds the challenger.</summary>
     Task RejectAsync(RetrainingRequest request, ChallengerRef challenger, string reason);
 
     /// <summary>Waits for approve/reject; null when <paramref name="timeout"/> passes first.</summary>

@@ -315,6 +315,38 @@ public sealed class BlobModelRegistry : IModelRegistry, IModelPointerProbe
         return await WritePointerAsync(ModelRole.Challenger, "challenger", current, next, expectedETag: null, cancellationToken);
     }
 
+    public async Task<bool> ClearChallengerAsync(string model, string version, string reason, string actor, CancellationToken cancellationToken)
+    {
+        ModelNames.ThrowIfInvalidModel(model);
+        ModelNames.ThrowIfInvalidVersion(version);
+        var current = await GetPointerAsync(model, ModelRole.Challenger, cancellationToken);
+        if (current is null || current.Version != version)
+        {
+            return false;
+        }
+
+        try
+        {
+            await WriteAsync(
+                () => _container.GetBlobClient(PointerPath(model, ModelRole.Challenger)).DeleteAsync(
+                    DeleteSnapshotsOption.IncludeSnapshots,
+                    new BlobRequestConditions { IfMatch = new ETag(current.ETag!) },
+                    cancellationToken),
+                cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            return false; // cleared or replaced since it was read
+        }
+
+        var at = _timeProvider.GetUtcNow();
+        Log.PointerChanged(_logger, model, "clear-challenger", version, "(none)", actor, reason);
+        await AppendAuditAsync(
+            new AuditEntry { At = at, Model = model, Action = "clear-challenger", Version = version, PreviousVersion = version, Reason = reason, Actor = actor },
+            cancellationToken);
+        return true;
+    }
+
     public async Task<ModelPointer> RollbackAsync(string model, string reason, string actor, CancellationToken cancellationToken)
     {
         ModelNames.ThrowIfInvalidModel(model);

@@ -265,24 +265,25 @@ public sealed class RetrainingActivities : IRetrainingActivities
         ArgumentNullException.ThrowIfNull(challenger);
         var actor = Actor(request);
         var log = await _registry.GetAuditLogAsync(request.Model, cancellationToken);
-        if (log.Any(e => e.Action == "reject" && e.Version == challenger.Version && e.Actor == actor))
+        if (!log.Any(e => e.Action == "reject" && e.Version == challenger.Version && e.Actor == actor))
         {
-            return; // already recorded (a retried activity)
+            await _registry.AppendAuditAsync(
+                new AuditEntry
+                {
+                    At = _time.GetUtcNow(),
+                    Model = request.Model,
+                    Action = "reject",
+                    Version = challenger.Version,
+                    PreviousVersion = challenger.ChampionVersion,
+                    Reason = reason,
+                    Actor = actor,
+                },
+                cancellationToken);
+            Log.ChallengerRejected(_logger, request.InstanceId, challenger.Version, reason);
         }
 
-        await _registry.AppendAuditAsync(
-            new AuditEntry
-            {
-                At = _time.GetUtcNow(),
-                Model = request.Model,
-                Action = "reject",
-                Version = challenger.Version,
-                PreviousVersion = challenger.ChampionVersion,
-                Reason = reason,
-                Actor = actor,
-            },
-            cancellationToken);
-        Log.ChallengerRejected(_logger, request.InstanceId, challenger.Version, reason);
+        // A retried activity finds the slot already empty (or holding a newer challenger) and changes nothing.
+        await _registry.ClearChallengerAsync(request.Model, challenger.Version, "rejected: " + reason, actor, cancellationToken);
     }
 
     /// <summary>Reads a staged dataset.</summary>

@@ -283,6 +283,33 @@ public sealed class BlobModelRegistryTests
     }
 
     [TestMethod]
+    public async Task ClearChallengerAsync_EmptiesTheSlotOnlyWhileItHoldsThatVersion_AndAuditsIt()
+    {
+        var registry = await TestModels.NewRegistryAsync();
+        await TestModels.RegisterAsync(registry, Model, "v1");
+        await TestModels.RegisterAsync(registry, Model, "v2");
+        await TestModels.RegisterAsync(registry, Model, "v3");
+        await registry.PromoteAsync(Model, "v1", "initial", "a", null, None);
+        await registry.SetChallengerAsync(Model, "v2", "retrained", "workflow", None);
+
+        Assert.IsFalse(await registry.ClearChallengerAsync(Model, "v3", "rejected", "workflow", None), "another version holds the slot");
+        Assert.AreEqual("v2", (await registry.GetPointerAsync(Model, ModelRole.Challenger, None))!.Version);
+
+        Assert.IsTrue(await registry.ClearChallengerAsync(Model, "v2", "rejected: not better", "workflow", None));
+        Assert.IsNull(await registry.GetPointerAsync(Model, ModelRole.Challenger, None));
+        Assert.IsFalse(await registry.ClearChallengerAsync(Model, "v2", "rejected: not better", "workflow", None), "already empty");
+        Assert.AreEqual("v1", (await registry.GetPointerAsync(Model, ModelRole.Champion, None))!.Version);
+
+        var cleared = (await registry.GetAuditLogAsync(Model, None)).Where(e => e.Action == "clear-challenger").ToArray();
+        Assert.HasCount(1, cleared);
+        Assert.AreEqual("v2", cleared[0].Version);
+        Assert.AreEqual("rejected: not better", cleared[0].Reason);
+
+        await registry.SetChallengerAsync(Model, "v3", "retrained again", "workflow", None);
+        Assert.AreEqual("v3", (await registry.GetPointerAsync(Model, ModelRole.Challenger, None))!.Version, "the slot takes a new challenger");
+    }
+
+    [TestMethod]
     public async Task SetChallengerAsync_WritesChallengerPointer_WithoutTouchingChampion()
     {
         var registry = await TestModels.NewRegistryAsync();

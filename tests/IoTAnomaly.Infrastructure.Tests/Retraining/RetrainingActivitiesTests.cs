@@ -236,4 +236,23 @@ public sealed class RetrainingActivitiesTests
         Assert.AreEqual(champion, rejects[0].PreviousVersion);
         Assert.AreEqual("not better", rejects[0].Reason);
     }
+
+    [TestMethod]
+    public async Task Reject_EmptiesTheChallengerSlot_WhenItStillHoldsTheRejectedChallenger()
+    {
+        var world = await RetrainingWorld.CreateAsync();
+        var champion = await world.RegisterChampionAsync(shiftSigmas: 0);
+        var rejected = await world.RegisterChampionAsync(shiftSigmas: 1, seed: 8);
+        await world.Registry.PromoteAsync(world.Model, champion, "back to the first", "test", null, TestContext.CancellationToken);
+        await world.Registry.SetChallengerAsync(world.Model, rejected, "retrained", "test", TestContext.CancellationToken);
+        var request = world.Request(RetrainingWorld.Readings(1, 5, seed: 1, RetrainingWorld.T0));
+        var challenger = new ChallengerRef(world.Model, rejected, "bundles/" + rejected, champion);
+
+        await world.Activities().RejectAsync(request, challenger, "not better", TestContext.CancellationToken);
+
+        Assert.IsNull(await world.Registry.GetPointerAsync(world.Model, ModelRole.Challenger, TestContext.CancellationToken), "a rejected challenger cannot be promoted by mistake");
+        Assert.AreEqual(champion, (await world.Registry.GetPointerAsync(world.Model, ModelRole.Champion, TestContext.CancellationToken))!.Version);
+        var actions = (await world.Registry.GetAuditLogAsync(world.Model, TestContext.CancellationToken)).Select(e => e.Action).ToArray();
+        CollectionAssert.IsSubsetOf(new[] { "reject", "clear-challenger" }, actions);
+    }
 }
