@@ -89,6 +89,31 @@ public static class QueryEndpoints
             return Results.Ok(stored);
         }).WithName("Anomalies");
 
+        routes.MapGet("/api/deadletters", async (HttpContext context, int? limit, string? deviceId, string? reason, DateTimeOffset? from, DateTimeOffset? to) =>
+        {
+            // The dead-letter sink's own query: what was rejected, why, and the payload as it came.
+            if (context.RequestServices.GetService<BlobDeadLetterSink>() is not { } sink)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status501NotImplemented, title: "No queryable dead-letter store is configured");
+            }
+
+            var end = to ?? DateTimeOffset.UtcNow;
+            var start = from ?? end.AddHours(-1);
+            if (end < start)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "'to' is before 'from'");
+            }
+
+            if (context.RequestServices.GetService<BufferedDeadLetterSink>() is { } buffer)
+            {
+                // Read-your-writes: rejections made before this query are stored before it reads.
+                await buffer.FlushAsync(context.RequestAborted);
+            }
+
+            var stored = await sink.QueryAsync(start, end, deviceId, reason, Math.Clamp(limit ?? 100, 1, 100_000), context.RequestAborted);
+            return Results.Ok(stored);
+        }).WithName("DeadLetters");
+
         routes.MapGet("/api/stats", (IngestStatistics statistics, PartitionedIngest ingest, TelemetryBatchHandler handler) =>
         {
             var s = statistics.Snapshot(ingest.Pending);

@@ -120,9 +120,16 @@ public sealed class IngestRouteTests
 
         Assert.AreEqual(1, stats.RejectedByReason.GetValueOrDefault("duplicate-message"));
 
-        await factory.Get<BufferedDeadLetterSink>().FlushAsync(CancellationToken.None);
-        var deadLetters = await factory.Get<BlobDeadLetterSink>().QueryAsync(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(1), null, 1000, CancellationToken.None);
+        // Read back over HTTP: the query writes the buffered dead letters first, so it sees every rejection so far.
+        var deadLetters = await client.GetFromJsonAsync<List<DeadLetterRecord>>(new Uri("/api/deadletters?limit=1000&from=" + Uri.EscapeDataString(Ts(now.AddMinutes(-5))), UriKind.Relative));
+        Assert.IsNotNull(deadLetters);
         Assert.HasCount(cases.Length + 1, deadLetters);
+        CollectionAssert.AreEquivalent(cases.Select(c => c.Code).Append("duplicate-message").ToArray(), deadLetters.Select(d => d.Reason).ToArray());
+        var nonNumeric = await client.GetFromJsonAsync<List<DeadLetterRecord>>(new Uri("/api/deadletters?reason=non-numeric-value&deviceId=d-1", UriKind.Relative));
+        Assert.AreEqual("x9", nonNumeric!.Single().MessageId);
+        StringAssert.Contains(nonNumeric![0].Payload, "\"temperature\":\"hot\"", "the payload as it came");
+        using var reversed = await client.GetAsync(new Uri("/api/deadletters?from=2026-11-23T10:00:00Z&to=2026-11-23T09:00:00Z", UriKind.Relative));
+        Assert.AreEqual(HttpStatusCode.BadRequest, reversed.StatusCode);
     }
 
     [TestMethod]
