@@ -72,17 +72,9 @@ public static class QueryEndpoints
                 return Results.Problem(statusCode: StatusCodes.Status501NotImplemented, title: "No queryable anomalies store is configured");
             }
 
-            var end = to ?? DateTimeOffset.UtcNow;
-            var start = from ?? end.AddHours(-1);
-            if (end < start)
+            if (await WindowAfterFlushAsync<BufferedAnomalySink>(context, from, to) is not var (start, end))
             {
-                return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "'to' is before 'from'");
-            }
-
-            if (context.RequestServices.GetService<BufferedAnomalySink>() is { } buffer)
-            {
-                // Read-your-writes: anomalies scored before this query are stored before it reads.
-                await buffer.FlushAsync(context.RequestAborted);
+                return ReversedWindow();
             }
 
             var stored = await sink.QueryAsync(start, end, deviceId, max, context.RequestAborted);
@@ -97,17 +89,9 @@ public static class QueryEndpoints
                 return Results.Problem(statusCode: StatusCodes.Status501NotImplemented, title: "No queryable dead-letter store is configured");
             }
 
-            var end = to ?? DateTimeOffset.UtcNow;
-            var start = from ?? end.AddHours(-1);
-            if (end < start)
+            if (await WindowAfterFlushAsync<BufferedDeadLetterSink>(context, from, to) is not var (start, end))
             {
-                return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "'to' is before 'from'");
-            }
-
-            if (context.RequestServices.GetService<BufferedDeadLetterSink>() is { } buffer)
-            {
-                // Read-your-writes: rejections made before this query are stored before it reads.
-                await buffer.FlushAsync(context.RequestAborted);
+                return ReversedWindow();
             }
 
             var stored = await sink.QueryAsync(start, end, deviceId, reason, Math.Clamp(limit ?? 100, 1, 100_000), context.RequestAborted);
@@ -123,4 +107,29 @@ public static class QueryEndpoints
         }).WithName("Stats");
         return routes;
     }
+
+    /// <summary>
+    /// The query window [<paramref name="from"/> (default: an hour before the end), <paramref name="to"/> (default:
+    /// now)], null when it is reversed. Before returning it writes what the sink's buffer holds (read-your-writes:
+    /// records made before the query are stored before it reads).
+    /// </summary>
+    private static async Task<(DateTimeOffset Start, DateTimeOffset End)?> WindowAfterFlushAsync<TBuffer>(HttpContext context, DateTimeOffset? from, DateTimeOffset? to)
+        where TBuffer : class, IFlushableSink
+    {
+        var end = to ?? DateTimeOffset.UtcNow;
+        var start = from ?? end.AddHours(-1);
+        if (end < start)
+        {
+            return null;
+        }
+
+        if (context.RequestServices.GetService<TBuffer>() is { } buffer)
+        {
+            await buffer.FlushAsync(context.RequestAborted);
+        }
+
+        return (start, end);
+    }
+
+    private static IResult ReversedWindow() => Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "'to' is before 'from'");
 }

@@ -68,32 +68,16 @@ public static class LocalHostServiceCollectionExtensions
         services.AddSingleton<IngestService>();
         services.AddSingleton(sp => new AnomalyFeed(sp.GetRequiredService<IOptions<LocalHostOptions>>().Value.RecentAnomalies));
         services.AddSingleton<IBatchCompletionObserver>(sp => sp.GetRequiredService<AnomalyFeed>());
-        // Anomalies: one page per interval instead of one write per batch (PartitionWorkers flushes the buffer).
-        services.AddSingleton(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<LocalHostOptions>>().Value;
-            return new BufferedAnomalySink(
-                sp.GetRequiredService<BlobAnomalySink>(),
-                sp.GetRequiredService<IOptions<SinkOptions>>().Value.MaxPageRecords,
-                options.AnomalyBufferLimit,
-                options.AnomalyFlushInterval);
-        });
-        services.Replace(ServiceDescriptor.Singleton<IAnomalySink>(sp => sp.GetRequiredService<IOptions<LocalHostOptions>>().Value.AnomalyFlushInterval > TimeSpan.Zero
-            ? sp.GetRequiredService<BufferedAnomalySink>()
-            : sp.GetRequiredService<BlobAnomalySink>()));
-        // Dead letters likewise: a storm of bad input costs one page per interval.
-        services.AddSingleton(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<LocalHostOptions>>().Value;
-            return new BufferedDeadLetterSink(
-                sp.GetRequiredService<BlobDeadLetterSink>(),
-                sp.GetRequiredService<IOptions<SinkOptions>>().Value.MaxPageRecords,
-                options.DeadLetterBufferBytes,
-                options.DeadLetterFlushInterval);
-        });
-        services.Replace(ServiceDescriptor.Singleton<IDeadLetterSink>(sp => sp.GetRequiredService<IOptions<LocalHostOptions>>().Value.DeadLetterFlushInterval > TimeSpan.Zero
-            ? sp.GetRequiredService<BufferedDeadLetterSink>()
-            : sp.GetRequiredService<BlobDeadLetterSink>()));
+        // Anomalies and dead letters: one page per interval instead of one write per batch (PartitionWorkers flushes
+        // the buffers); an interval of 0 writes per batch, as the Azure function does.
+        AddBufferedSink<IAnomalySink, BufferedAnomalySink, BlobAnomalySink>(
+            services,
+            o => o.AnomalyFlushInterval,
+            (blob, pageSize, o) => new BufferedAnomalySink(blob, pageSize, o.AnomalyBufferLimit, o.AnomalyFlushInterval));
+        AddBufferedSink<IDeadLetterSink, BufferedDeadLetterSink, BlobDeadLetterSink>(
+            services,
+            o => o.DeadLetterFlushInterval,
+            (blob, pageSize, o) => new BufferedDeadLetterSink(blob, pageSize, o.DeadLetterBufferBytes, o.DeadLetterFlushInterval));
         services.AddSingleton<PartitionWorkers>();
         services.AddHostedService(sp => sp.GetRequiredService<PartitionWorkers>());
         services.AddSingleton<PredictService>();
@@ -173,5 +157,26 @@ public static class LocalHostServiceCollectionExtensions
         app.MapDashboard();
         DashboardEndpoints.PrintDashboardAddress(app);
         return app;
+    }
+
+    /// <summary>
+    /// Registers the buffer of a Blob sink (pages of <c>Sinks:MaxPageRecords</c>) and makes it the sink the handler
+    /// writes to while its interval is above 0.
+    /// </summary>
+    private static void AddBufferedSink<TPort, TBuffered, TBlob>(
+        IServiceCollection services,
+        Func<LocalHostOptions, TimeSpan> interval,
+        Func<TBlob, int, LocalHostOptions, TBuffered> create)
+        where TPort : class
+        where TBuffered : class, TPort
+        where TBlob : class, TPort
+    {
+        services.AddSingleton(sp => create(
+            sp.GetRequiredService<TBlob>(),
+            sp.GetRequiredService<IOptions<SinkOptions>>().Value.MaxPageRecords,
+            sp.GetRequiredService<IOptions<LocalHostOptions>>().Value));
+        services.Replace(ServiceDescriptor.Singleton<TPort>(sp => interval(sp.GetRequiredService<IOptions<LocalHostOptions>>().Value) > TimeSpan.Zero
+            ? sp.GetRequiredService<TBuffered>()
+            : sp.GetRequiredService<TBlob>()));
     }
 }
