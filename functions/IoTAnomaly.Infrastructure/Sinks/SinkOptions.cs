@@ -11,7 +11,7 @@ public sealed class SinkOptions
     [Range(1, 256)]
     public int MaxParallelWrites { get; set; } = 16;
 
-    /// <summary>Most anomaly records in one page blob (a larger write is split into pages).</summary>
+    /// <summary>Most records in one anomaly or dead-letter page blob (a larger write is split into pages).</summary>
     [Range(1, 1_000_000)]
     public int MaxPageRecords { get; set; } = 10_000;
 }
