@@ -13,7 +13,7 @@ namespace IoTAnomaly.Infrastructure.Sinks;
 /// Metadata <c>mints</c>/<c>maxts</c> hold the page's time range in ticks, <c>count</c> its records and <c>written</c>
 /// when it was written, so reads pick pages from a listing. A record stored in two pages (a redelivery batched
 /// differently) is returned once by every read: the record of the page written first. Blobs of the earlier
-/// one-blob-per-record layout (one JSON object, its time in metadata <c>legacyTicksKey</c>) read as pages of one record.
+/// one-blob-per-record layout (one JSON object, its time in metadata <see cref="PageFormat{T, TKey}.LegacyTicksKey"/>) read as pages of one record.
 /// </summary>
 /// <typeparam name="T">The record type.</typeparam>
 /// <typeparam name="TKey">A record's identity (what a read returns once).</typeparam>
