@@ -93,7 +93,7 @@ public sealed class TelemetryBatchHandler
             LoadedModel? model;
             using (IoTAnomalyTelemetry.ActivitySource.StartActivity("Score"))
             {
-                model = Process(events, batch, updateState: true, deduplicate: true);
+                model = ProcessCore(events, batch, updateState: true, deduplicate: true, keepUndo: true);
             }
 
             activity?.SetTag(IoTAnomalyTelemetry.ModelVersionTag, model?.Version);
@@ -142,6 +142,13 @@ public sealed class TelemetryBatchHandler
     /// <param name="updateState">False for ad hoc scoring: per-device state is read-only (a fresh state scores the reading).</param>
     /// <param name="deduplicate">False for ad hoc scoring: the duplicate window is neither checked nor updated.</param>
     public LoadedModel? Process(IReadOnlyList<TelemetryEvent> events, ReadingBatch batch, bool updateState, bool deduplicate)
+        => ProcessCore(events, batch, updateState, deduplicate, keepUndo: false);
+
+    /// <param name="keepUndo">
+    /// Keep each device's state from before the batch, so <see cref="UndoDeviceState"/> can put it back when the
+    /// batch's results cannot be stored (only <see cref="HandleAsync"/> writes sinks, so only it pays for the copy).
+    /// </param>
+    private LoadedModel? ProcessCore(IReadOnlyList<TelemetryEvent> events, ReadingBatch batch, bool updateState, bool deduplicate, bool keepUndo)
     {
         ArgumentNullException.ThrowIfNull(events);
         ArgumentNullException.ThrowIfNull(batch);
@@ -163,11 +170,11 @@ public sealed class TelemetryBatchHandler
             _parser.Parse(telemetryEvent, e, schema, _devices, batch, nowTicks);
         }
 
-        Score(batch, model, schema, nowTicks, updateState, deduplicate);
+        Score(batch, model, schema, nowTicks, updateState, deduplicate, updateState && keepUndo);
         return model;
     }
 
-    private void Score(ReadingBatch batch, LoadedModel model, SensorSchema schema, long nowTicks, bool updateState, bool deduplicate)
+    private void Score(ReadingBatch batch, LoadedModel model, SensorSchema schema, long nowTicks, bool updateState, bool deduplicate, bool keepUndo)
     {
         var detector = model.Detector;
         var specs = model.Manifest.Sensors;
@@ -197,7 +204,7 @@ public sealed class TelemetryBatchHandler
         var rejected = 0;
         var anomalies = 0;
         var gapTicks = _scoring.GapThreshold.Ticks;
-        var mark = updateState ? batch.StateMark = Interlocked.Increment(ref s_stateMarks) : 0;
+        var mark = keepUndo ? batch.StateMark = Interlocked.Increment(ref s_stateMarks) : 0;
         for (var row = 0; row < batch.Count; row++)
         {
             if (batch.Reasons[row] != RejectReason.None)
@@ -224,7 +231,7 @@ public sealed class TelemetryBatchHandler
             {
                 lock (device.Gate)
                 {
-                    if (device.UndoMark != mark)
+                    if (mark != 0 && device.UndoMark != mark)
                     {
                         (device.Undo ??= new DeviceUndo()).Save(device);
                         device.UndoMark = mark;
