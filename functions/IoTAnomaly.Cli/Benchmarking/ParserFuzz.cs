@@ -60,18 +60,6 @@ public static class ParserFuzz
         MaxDevices = 1_000_000,
     };
 
-    private static readonly string[] HostileTokens =
-    [
-        "\"", "\\", "{", "}", "[", "]", ",", ":", "null", "true", "1e400", "-1e400", "-0", "NaN", "Infinity", "\"\\u0000\"",
-        "\"\\ud800\"", "0x1F", "01", "1.", ".5", "+1", "1e", "--1", "\"deviceId\":\"x\",", "\"readings\":{},", "{\"Body\":1}",
-        "99999999999999999999999999999999999999", "0.00000000000000000000000000000000000000001",
-    ];
-
-    private static readonly byte[][] HostileBytes =
-    [
-        [0xC3, 0x28], [0xED, 0xA0, 0x80], [0xFF], [0xF0, 0x9F, 0x98], [0xEF, 0xBB, 0xBF], [0x00], [0x1B], [0xE2, 0x80, 0xA8],
-    ];
-
     private static readonly (string Name, string Expected)[] SemanticCases =
     [
         ("value-string", "non-numeric-value"),
@@ -196,12 +184,12 @@ public static class ParserFuzz
                 }
             }
 
-            if (Difference(first, second) is { } difference)
+            if (ParserChecks.FirstDifference(first, second) is { } difference)
             {
                 Fail("deterministic", difference);
             }
 
-            if (Difference(first, third) is { } fastPathDifference)
+            if (ParserChecks.FirstDifference(first, third) is { } fastPathDifference)
             {
                 Fail("fast-path-same-as-reader", fastPathDifference);
             }
@@ -249,36 +237,6 @@ public static class ParserFuzz
             if (!double.IsFinite(values[s]) || values[s] < schema.Min[s] || values[s] > schema.Max[s])
             {
                 return $"row {row} accepted with {schema.Names[s]} = {values[s].ToString("R", CultureInfo.InvariantCulture)}";
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>The first field in which two parses' rows differ (a rejected row's values are scratch, not compared).</summary>
-    private static string? Difference(ReadingBatch a, ReadingBatch b)
-    {
-        if (a.Count != b.Count)
-        {
-            return $"{a.Count} rows, then {b.Count}";
-        }
-
-        for (var row = 0; row < a.Count; row++)
-        {
-            if (a.Reasons[row] != b.Reasons[row] || a.MessageKeys[row] != b.MessageKeys[row] || a.TimestampTicks[row] != b.TimestampTicks[row])
-            {
-                return $"row {row}: {a.Reasons[row]} then {b.Reasons[row]}";
-            }
-
-            if (a.Details[row] != b.Details[row] || a.RawPayloads[row] != b.RawPayloads[row] || a.GetDeviceId(row) != b.GetDeviceId(row)
-                || a.KeyKinds[row] != b.KeyKinds[row] || a.GetMessageId(row) != b.GetMessageId(row) || a.PositionsInEvent[row] != b.PositionsInEvent[row])
-            {
-                return $"row {row}: detail, payload, device, message id or position differ ({a.Details[row]} / {b.Details[row]})";
-            }
-
-            if (a.Reasons[row] == RejectReason.None && !a.GetValues(row).SequenceEqual(b.GetValues(row)))
-            {
-                return $"row {row}: values differ between two parses";
             }
         }
 
@@ -364,7 +322,7 @@ public static class ParserFuzz
             var mutations = random.Next(1, 5);
             for (var m = 0; m < mutations; m++)
             {
-                body = Mutate(random, body);
+                body = ParserChecks.Mutate(random, body);
             }
 
             return new Input("mutated", valid.Case, body, valid.SystemDeviceId, null, null);
@@ -598,39 +556,6 @@ public static class ParserFuzz
         }
 
         return text.Replace(field, string.Empty, StringComparison.Ordinal);
-    }
-
-    private static byte[] Mutate(Random random, byte[] body)
-    {
-        if (body.Length == 0)
-        {
-            return [(byte)random.Next(256)];
-        }
-
-        var at = random.Next(body.Length);
-        switch (random.Next(7))
-        {
-            case 0:
-                var flipped = (byte[])body.Clone();
-                flipped[at] = (byte)random.Next(256);
-                return flipped;
-            case 1:
-                return body[..at];
-            case 2:
-                var length = Math.Min(random.Next(1, 16), body.Length - at);
-                return [.. body[..at], .. body[(at + length)..]];
-            case 3:
-                return [.. body[..at], .. Encoding.UTF8.GetBytes(HostileTokens[random.Next(HostileTokens.Length)]), .. body[at..]];
-            case 4:
-                return [.. body[..at], .. HostileBytes[random.Next(HostileBytes.Length)], .. body[at..]];
-            case 5:
-                var depth = random.Next(2, 80);
-                return [.. body[..at], .. Enumerable.Repeat((byte)(random.Next(2) == 0 ? '[' : '{'), depth), .. body[at..]];
-            default:
-                var sliceLength = Math.Min(random.Next(1, 40), body.Length - at);
-                var insertAt = random.Next(body.Length);
-                return [.. body[..insertAt], .. body[at..(at + sliceLength)], .. body[insertAt..]];
-        }
     }
 
     private static Input Noise(Random random)
