@@ -37,10 +37,10 @@ public sealed class BlobAnomalySink : IAnomalySink
             var byDevice = string.CompareOrdinal(x.DeviceId, y.DeviceId);
             return byDevice != 0 ? byDevice : string.CompareOrdinal(x.MessageId, y.MessageId);
         }),
-        static (buffer, a) =>
+        static (buffer, key) =>
         {
-            AppendDelimited(buffer, a.DeviceId);
-            AppendDelimited(buffer, a.MessageId);
+            AppendDelimited(buffer, key.Item1);
+            AppendDelimited(buffer, key.Item2);
         });
 
     private readonly BlobWriteOnce _blobs;

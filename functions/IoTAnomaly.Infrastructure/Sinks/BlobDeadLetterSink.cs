@@ -33,9 +33,9 @@ public sealed class BlobDeadLetterSink : IDeadLetterSink
         d => d.ReceivedAt.UtcTicks,
         ContentHash,
         Comparer<ulong>.Default,
-        static (buffer, d) =>
+        static (buffer, hash) =>
         {
-            BinaryPrimitives.WriteUInt64LittleEndian(buffer.GetSpan(8), ContentHash(d));
+            BinaryPrimitives.WriteUInt64LittleEndian(buffer.GetSpan(8), hash);
             buffer.Advance(8);
         });
 

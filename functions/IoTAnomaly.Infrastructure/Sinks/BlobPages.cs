@@ -43,7 +43,7 @@ internal sealed class BlobPages<T, TKey>
     /// </summary>
     public async Task<int> WriteAsync(IReadOnlyList<T> records, Func<T, string> folderOf, CancellationToken cancellationToken)
     {
-        var pages = new List<(string Folder, T[] Records)>();
+        var pages = new List<(string Folder, (TKey Key, T Record)[] Records)>();
         foreach (var folder in records.GroupBy(folderOf, StringComparer.Ordinal))
         {
             var sorted = _format.Sorted(folder.ToArray());
@@ -61,8 +61,8 @@ internal sealed class BlobPages<T, TKey>
             {
                 var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
                 {
-                    [MinTicksKey] = page.Records.Min(_format.Ticks).ToString(CultureInfo.InvariantCulture),
-                    [MaxTicksKey] = page.Records.Max(_format.Ticks).ToString(CultureInfo.InvariantCulture),
+                    [MinTicksKey] = page.Records.Min(r => _format.Ticks(r.Record)).ToString(CultureInfo.InvariantCulture),
+                    [MaxTicksKey] = page.Records.Max(r => _format.Ticks(r.Record)).ToString(CultureInfo.InvariantCulture),
                     [CountKey] = page.Records.Length.ToString(CultureInfo.InvariantCulture),
                     [WrittenKey] = BlobWriteOnce.Ticks(DateTimeOffset.UtcNow),
                 };
@@ -199,12 +199,12 @@ internal sealed class BlobPages<T, TKey>
     private long NthNewestTicks(IEnumerable<Kept> kept, int n)
         => kept.Select(k => _format.Ticks(k.Record)).OrderDescending().ElementAt(n - 1);
 
-    private BinaryData Serialize(T[] page)
+    private BinaryData Serialize((TKey Key, T Record)[] page)
     {
         var buffer = new ArrayBufferWriter<byte>(page.Length * 512);
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
         {
-            foreach (var record in page)
+            foreach (var (_, record) in page)
             {
                 JsonSerializer.Serialize(writer, record, _format.Json);
                 writer.Flush();
@@ -228,7 +228,7 @@ internal sealed class BlobPages<T, TKey>
 /// <param name="Ticks">A record's time (UTC ticks): a page's time range and the reads' window.</param>
 /// <param name="Key">A record's identity.</param>
 /// <param name="KeyOrder">Orders identities, so page contents and names do not depend on the records' input order.</param>
-/// <param name="AppendKey">Writes a record's identity, delimited, for the page-name hash.</param>
+/// <param name="AppendKey">Writes an identity, delimited, for the page-name hash.</param>
 internal sealed record PageFormat<T, TKey>(
     JsonTypeInfo<T> Json,
     ulong Seed,
@@ -236,21 +236,21 @@ internal sealed record PageFormat<T, TKey>(
     Func<T, long> Ticks,
     Func<T, TKey> Key,
     IComparer<TKey> KeyOrder,
-    Action<ArrayBufferWriter<byte>, T> AppendKey)
+    Action<ArrayBufferWriter<byte>, TKey> AppendKey)
 {
     /// <summary>The page name of <paramref name="records"/> (any order) in <paramref name="folder"/>.</summary>
     public string PageName(string folder, IReadOnlyList<T> records) => NameOfSorted(folder, Sorted(records));
 
-    /// <summary>The records in key order (stable).</summary>
-    public T[] Sorted(IReadOnlyList<T> records) => records.OrderBy(Key, KeyOrder).ToArray();
+    /// <summary>The records with their identities (each computed once), in identity order (stable).</summary>
+    public (TKey Key, T Record)[] Sorted(IReadOnlyList<T> records) => records.Select(r => (Key(r), r)).OrderBy(p => p.Item1, KeyOrder).ToArray();
 
-    /// <summary>The page name of records already in key order.</summary>
-    public string NameOfSorted(string folder, T[] sorted)
+    /// <summary>The page name of records already in identity order.</summary>
+    public string NameOfSorted(string folder, (TKey Key, T Record)[] sorted)
     {
         var buffer = new ArrayBufferWriter<byte>(sorted.Length * 48);
-        foreach (var record in sorted)
+        foreach (var (key, _) in sorted)
         {
-            AppendKey(buffer, record);
+            AppendKey(buffer, key);
         }
 
         return $"{folder}/{BlobNames.Hex(Hash64.Compute(buffer.WrittenSpan, Seed))}.ndjson";
