@@ -62,8 +62,7 @@ public abstract class BufferedSink<T>(string name, Func<List<T>, CancellationTok
             return;
         }
 
-        _buffer.Append(records);
-        if (_buffer.Weight >= limit)
+        if (_buffer.Append(records) >= limit)
         {
             await _buffer.FlushAsync(cancellationToken);
         }

@@ -7,7 +7,7 @@ namespace IoTAnomaly.LocalHost.Ingest;
 /// <paramref name="maxCount"/> wait or the oldest waited <paramref name="maxAge"/>. A flush takes everything buffered;
 /// when the write fails the items go back ahead of newer ones and the exception propagates, so nothing is lost and the
 /// order is kept. Thread-safe; one flush at a time. The capture files, anomaly pages and dead-letter pages of the
-/// local host. <paramref name="weight"/> (1 per item when null) sums into <see cref="Weight"/>, for bounds in bytes.
+/// local host. <paramref name="weight"/> (1 per item when null) sums into what <see cref="Append"/> returns, for bounds in bytes.
 /// </summary>
 public sealed class FlushBuffer<T>(Func<List<T>, CancellationToken, Task> write, int maxCount, TimeSpan maxAge, Func<T, long>? weight = null) : IDisposable
 {
@@ -16,18 +16,6 @@ public sealed class FlushBuffer<T>(Func<List<T>, CancellationToken, Task> write,
     private List<T> _items = [];
     private long _weight;
     private long _firstAppended;
-
-    /// <summary>The buffered items' total weight (their count without a weight function).</summary>
-    public long Weight
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _weight;
-            }
-        }
-    }
 
     /// <summary>Items waiting to be written.</summary>
     public int Count
@@ -53,8 +41,8 @@ public sealed class FlushBuffer<T>(Func<List<T>, CancellationToken, Task> write,
         }
     }
 
-    /// <summary>Adds items; returns how many are buffered now.</summary>
-    public int Append(IEnumerable<T> items)
+    /// <summary>Adds items; returns the buffered items' total weight now (their count without a weight function).</summary>
+    public long Append(IEnumerable<T> items)
     {
         ArgumentNullException.ThrowIfNull(items);
         lock (_gate)
@@ -78,7 +66,7 @@ public sealed class FlushBuffer<T>(Func<List<T>, CancellationToken, Task> write,
                 }
             }
 
-            return _items.Count;
+            return _weight;
         }
     }
 
