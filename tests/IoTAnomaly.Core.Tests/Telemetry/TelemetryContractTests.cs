@@ -295,7 +295,7 @@ public sealed class TelemetryContractTests
         var builder = new PipelineBuilder();
         builder.Scoring.StuckRunLength = 5;
         var handler = builder.Build();
-        var body = "[" + string.Join(",", Enumerable.Range(0, 3).Select(i => Reading(messageId: "r" + i, t: 0.5, p: 0.1 * i, v: -0.1 * i))) + "]";
+        var body = StuckTemperature("r", 0, 3);
         var events = new[] { Event(body) };
         builder.Sinks.FailNextWrites = 3;
 
@@ -310,7 +310,7 @@ public sealed class TelemetryContractTests
         Assert.AreEqual(3, device!.Scored);
         Assert.AreEqual(3, device.DetectorState!.Count, "the detector state took each reading once");
 
-        var more = "[" + string.Join(",", Enumerable.Range(3, 2).Select(i => Reading(messageId: "r" + i, t: 0.5, p: 0.1 * i, v: -0.1 * i))) + "]";
+        var more = StuckTemperature("r", 3, 2);
         var next = await handler.HandleAsync([Event(more)], "0", CancellationToken.None);
         Assert.AreEqual("r4", next.Anomalies.Single(a => a.Quality.HasFlag(QualityFlags.StuckSensor)).MessageId, "the fifth equal value is the stuck one");
     }
@@ -329,6 +329,10 @@ public sealed class TelemetryContractTests
         Assert.AreEqual(1, device!.Scored, "the stored batch stays, the failed one is undone");
         Assert.AreEqual(1, device.DetectorState!.Count);
     }
+
+    /// <summary>A JSON array of readings <c>{prefix}{from}</c>… whose temperature stays at 0.5 while the other sensors move.</summary>
+    private static string StuckTemperature(string prefix, int from, int count)
+        => "[" + string.Join(",", Enumerable.Range(from, count).Select(i => Reading(messageId: prefix + i, t: 0.5, p: 0.1 * i, v: -0.1 * i))) + "]";
 
     /// <summary>Handles <paramref name="events"/> while the fake clock moves on, so the sink retries' delays pass.</summary>
     private async Task<Processing.BatchResult> HandleWhileTimeAdvances(PipelineBuilder builder, Processing.TelemetryBatchHandler handler, TelemetryEvent[] events)
@@ -350,7 +354,7 @@ public sealed class TelemetryContractTests
         var builder = new PipelineBuilder();
         builder.Scoring.StuckRunLength = 5;
         var handler = builder.Build();
-        var body = "[" + string.Join(",", Enumerable.Range(0, 6).Select(i => Reading(messageId: "s" + i, t: 0.5, p: 0.1 * i, v: -0.1 * i))) + "]";
+        var body = StuckTemperature("s", 0, 6);
         var result = await handler.HandleAsync([Event(body)], "0", CancellationToken.None);
         Assert.AreEqual(6, result.Scored);
         Assert.IsTrue(result.Anomalies.Any(a => a.Quality.HasFlag(QualityFlags.StuckSensor)));
