@@ -436,7 +436,7 @@ public static class ParserFuzz
         for (var k = 0; k < order.Length; k++)
         {
             var s = order[k];
-            texts[s] = NumberText(random);
+            texts[s] = ParserChecks.NumberText(random);
             if (k > 0)
             {
                 readings.Append(',');
@@ -458,34 +458,6 @@ public static class ParserFuzz
     }
 
     private static Span<string> CollectionsMarshalSpan(List<string> list) => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list);
-
-    /// <summary>A finite number within the bounds, in one of many textual forms.</summary>
-    private static string NumberText(Random random)
-    {
-        var v = random.Next(8) switch
-        {
-            0 => (random.NextDouble() * 400) - 100,
-            1 => random.NextDouble() * Math.Pow(10, random.Next(-300, 0)),
-            2 => -random.NextDouble() * Math.Pow(10, random.Next(0, 12)),
-            3 => random.Next(-1000, 1000),
-            4 => 0.0,
-            5 => double.Epsilon * random.Next(1, 1000),
-            6 => Math.Round(random.NextDouble() * 1000, random.Next(0, 6)),
-            _ => random.NextDouble(),
-        };
-        return random.Next(9) switch
-        {
-            0 => v.ToString("R", CultureInfo.InvariantCulture),
-            1 => v.ToString("G17", CultureInfo.InvariantCulture),
-            2 => v.ToString("E" + random.Next(0, 20).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture),
-            3 => v.ToString("e3", CultureInfo.InvariantCulture),
-            4 => v.ToString("F" + random.Next(0, 25).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture),
-            5 => v.ToString("G6", CultureInfo.InvariantCulture),
-            6 => "0." + new string('0', random.Next(0, 30)) + random.NextInt64(1, long.MaxValue).ToString(CultureInfo.InvariantCulture),
-            7 => random.Next(1000).ToString(CultureInfo.InvariantCulture) + "." + random.NextInt64(0, long.MaxValue).ToString(CultureInfo.InvariantCulture) + random.Next(1000).ToString(CultureInfo.InvariantCulture),
-            _ => (random.Next(2) == 0 ? "-" : string.Empty) + random.Next(1, 99999).ToString(CultureInfo.InvariantCulture) + "E" + (random.Next(2) == 0 ? "-" : "+") + random.Next(0, 7).ToString(CultureInfo.InvariantCulture),
-        };
-    }
 
     private static Input Semantic(Random random, long index)
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using IoTAnomaly.Core.Telemetry;
@@ -6,7 +7,7 @@ namespace IoTAnomaly.Core.Benchmarking;
 
 /// <summary>
 /// What the parser's fuzz (<c>iotanomaly bench parser-fuzz</c>) and its differential tests share: a field-by-field
-/// comparison of two parses, and random edits of a JSON body.
+/// comparison of two parses, random edits of a JSON body, and numbers in many textual forms.
 /// </summary>
 public static class ParserChecks
 {
@@ -98,5 +99,36 @@ public static class ParserChecks
                 var insertAt = random.Next(body.Length);
                 return [.. body[..insertAt], .. body[at..(at + sliceLength)], .. body[insertAt..]];
         }
+    }
+
+    /// <summary>
+    /// A finite number of magnitude at most 1e12, in one of many textual forms: round-trip, 17 digits, exponent forms,
+    /// fixed with up to 24 decimals, long digit strings, tiny subnormals.
+    /// </summary>
+    public static string NumberText(Random random)
+    {
+        var v = random.Next(8) switch
+        {
+            0 => (random.NextDouble() * 400) - 100,
+            1 => random.NextDouble() * Math.Pow(10, random.Next(-300, 0)),
+            2 => -random.NextDouble() * Math.Pow(10, random.Next(0, 12)),
+            3 => random.Next(-1000, 1000),
+            4 => 0.0,
+            5 => double.Epsilon * random.Next(1, 1000),
+            6 => Math.Round(random.NextDouble() * 1000, random.Next(0, 6)),
+            _ => random.NextDouble(),
+        };
+        return random.Next(9) switch
+        {
+            0 => v.ToString("R", CultureInfo.InvariantCulture),
+            1 => v.ToString("G17", CultureInfo.InvariantCulture),
+            2 => v.ToString("E" + random.Next(0, 20).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture),
+            3 => v.ToString("e3", CultureInfo.InvariantCulture),
+            4 => v.ToString("F" + random.Next(0, 25).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture),
+            5 => v.ToString("G6", CultureInfo.InvariantCulture),
+            6 => "0." + new string('0', random.Next(0, 30)) + random.NextInt64(1, long.MaxValue).ToString(CultureInfo.InvariantCulture),
+            7 => random.Next(1000).ToString(CultureInfo.InvariantCulture) + "." + random.NextInt64(0, long.MaxValue).ToString(CultureInfo.InvariantCulture) + random.Next(1000).ToString(CultureInfo.InvariantCulture),
+            _ => (random.Next(2) == 0 ? "-" : string.Empty) + random.Next(1, 99999).ToString(CultureInfo.InvariantCulture) + "E" + (random.Next(2) == 0 ? "-" : "+") + random.Next(0, 7).ToString(CultureInfo.InvariantCulture),
+        };
     }
 }

@@ -338,7 +338,7 @@ public sealed class TelemetryFastPathTests
             random.Shuffle(order);
         }
 
-        fields.Add("\"readings\":{" + string.Join("," + Blank(), order.Select(s => $"\"{Sensors[s]}\"{Blank()}:{Blank()}{Number(random)}")) + Blank() + "}");
+        fields.Add("\"readings\":{" + string.Join("," + Blank(), order.Select(s => $"\"{Sensors[s]}\"{Blank()}:{Blank()}{ParserChecks.NumberText(random)}")) + Blank() + "}");
         var shuffled = fields.ToArray();
         random.Shuffle(shuffled);
         return "{" + Blank() + string.Join("," + Blank(), shuffled) + Blank() + "}";
@@ -354,27 +354,5 @@ public sealed class TelemetryFastPathTests
         var format = "yyyy-MM-ddTHH:mm:ss" + (fraction == 0 ? string.Empty : "." + new string('f', fraction));
         var zone = offset == TimeSpan.Zero && random.Next(2) == 0 ? "Z" : local.ToString("zzz", CultureInfo.InvariantCulture);
         return local.ToString(format, CultureInfo.InvariantCulture) + zone;
-    }
-
-    private static string Number(Random random)
-    {
-        var v = random.Next(6) switch
-        {
-            0 => (random.NextDouble() * 2000) - 1000,
-            1 => random.NextDouble() * Math.Pow(10, random.Next(-300, 3)),
-            2 => random.Next(-1000, 1000),
-            3 => 0.0,
-            4 => Math.Round(random.NextDouble() * 100, random.Next(0, 6)),
-            _ => -random.NextDouble() * 1e4,
-        };
-        return random.Next(6) switch
-        {
-            0 => v.ToString("R", CultureInfo.InvariantCulture),
-            1 => v.ToString("G17", CultureInfo.InvariantCulture),
-            2 => v.ToString("E" + random.Next(0, 20).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture),
-            3 => v.ToString("e3", CultureInfo.InvariantCulture),
-            4 => v.ToString("F" + random.Next(0, 25).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture),
-            _ => v.ToString("G6", CultureInfo.InvariantCulture),
-        };
     }
 }
