@@ -174,6 +174,21 @@ public sealed class ReadingBatch
         return offset;
     }
 
+    /// <summary>Stores <paramref name="text"/> as UTF-8 in the arena; returns its offset, and its length in bytes.</summary>
+    internal int Store(string text, out int length)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(text.Length);
+        if (_arenaLength + max > _arena.Length)
+        {
+            Array.Resize(ref _arena, Math.Max(_arena.Length * 2, _arenaLength + max));
+        }
+
+        length = Encoding.UTF8.GetBytes(text, _arena.AsSpan(_arenaLength));
+        var offset = _arenaLength;
+        _arenaLength += length;
+        return offset;
+    }
+
     internal ReadOnlySpan<byte> Arena(int offset, int length) => _arena.AsSpan(offset, length);
 
     internal void SetMessageId(int row, int offset, int length)

@@ -59,7 +59,7 @@ public sealed partial class TelemetryParser
             nowTicks,
             telemetryEvent.SystemDeviceId,
             telemetryEvent.SequenceNumber,
-            telemetryEvent.MessageId is null ? null : Encoding.UTF8.GetBytes(telemetryEvent.MessageId))
+            telemetryEvent.MessageId)
         {
             // The event's own message id belongs to the event's first reading, as an envelope's does to its body's.
             EnvelopeFirstPosition = telemetryEvent.MessageId is null ? -1 : 0,
@@ -156,7 +156,7 @@ public sealed partial class TelemetryParser
         byte[]? envelopeBody = null;
         var envelopeBodyLength = 0;
         string? envelopeDeviceId = null;
-        byte[]? envelopeMessageId = null;
+        string? envelopeMessageId = null;
 
         try
         {
@@ -262,8 +262,7 @@ public sealed partial class TelemetryParser
                         break;
                     case Property.BrokerProperties when allowEnvelope:
                         isEnvelope = true;
-                        var brokerMessageId = ReadStringProperty(ref reader, "MessageId");
-                        envelopeMessageId = brokerMessageId is null ? null : Encoding.UTF8.GetBytes(brokerMessageId);
+                        envelopeMessageId = ReadStringProperty(ref reader, "MessageId");
                         break;
                     default:
                         reader.Skip();
@@ -418,10 +417,11 @@ public sealed partial class TelemetryParser
         }
         else if (context.FallbackMessageId is { } envelopeId && position == context.EnvelopeFirstPosition)
         {
-            var offset = batch.Store(envelopeId);
+            // Encoded only here, for the one reading that takes it: most readings carry their own id.
+            var offset = batch.Store(envelopeId, out var length);
             batch.KeyKinds[row] = MessageKeyKind.MessageId;
-            batch.SetMessageId(row, offset, envelopeId.Length);
-            batch.MessageKeys[row] = Hash64.Combine(deviceHash, Hash64.Compute(envelopeId, 0x6D7367));
+            batch.SetMessageId(row, offset, length);
+            batch.MessageKeys[row] = Hash64.Combine(deviceHash, Hash64.Compute(batch.Arena(offset, length), 0x6D7367));
         }
         else if (context.EventSequence is { } eventSequence)
         {
@@ -788,7 +788,7 @@ public sealed partial class TelemetryParser
         long nowTicks,
         string? fallbackDeviceId,
         long? eventSequence,
-        byte[]? fallbackMessageId)
+        string? fallbackMessageId)
     {
         public readonly SensorSchema Schema = schema;
         public readonly DeviceTable Devices = devices;
@@ -797,7 +797,7 @@ public sealed partial class TelemetryParser
         public readonly long NowTicks = nowTicks;
         public readonly long? EventSequence = eventSequence;
         public string? FallbackDeviceId = fallbackDeviceId;
-        public byte[]? FallbackMessageId = fallbackMessageId;
+        public string? FallbackMessageId = fallbackMessageId;
         /// <summary>
         /// Position of the reading that inherits <see cref="FallbackMessageId"/>: the first of the current envelope's
         /// body, or the event's first reading when the event itself carries a message id; -1 for none.
